@@ -1,0 +1,28 @@
+{#- Dialect shims, so that models run on DuckDB and on Spark (DESIGN_NOTES: keeping the SQL portable). -#}
+
+{% macro median(expression) -%}
+    {{ return(adapter.dispatch('median', 'children_data_warehouse')(expression)) }}
+{%- endmacro %}
+
+{% macro default__median(expression) -%}
+    percentile_cont(0.5) within group (order by {{ expression }})
+{%- endmacro %}
+
+{% macro duckdb__median(expression) -%}
+    median({{ expression }})
+{%- endmacro %}
+
+{% macro spark__median(expression) -%}
+    percentile({{ expression }}, 0.5)
+{%- endmacro %}
+
+{% macro age_in_years(birth_month, event_date) -%}
+    {#- Whole years at the event, counted from the first day of the month of birth (the day of birth
+        never leaves the restricted zone), so at most one month early in the month of the birthday. -#}
+    cast(floor(((extract(year from {{ event_date }}) - extract(year from {{ birth_month }})) * 12
+        + extract(month from {{ event_date }}) - extract(month from {{ birth_month }})) / 12) as integer)
+{%- endmacro %}
+
+{% macro month_start(date_expression) -%}
+    cast({{ dbt.date_trunc('month', date_expression) }} as date)
+{%- endmacro %}

@@ -1,0 +1,174 @@
+"""``cdw``: the warehouse's command line for data engineers.
+
+    cdw generate --start 2023-04 --end 2025-03 --scale 1.0 --seed 1 --landing data/landing
+    cdw run            # ingest, gate, dbt build, publish (the Dagster job, in-process)
+    cdw status [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from sources.generator import generate
+
+    started = time.monotonic()
+    landing = Path(args.landing).resolve()
+    print(f"Generating synthetic submissions {args.start} to {args.end} at scale {args.scale} (seed {args.seed})")
+    try:
+        written = generate(args.start, args.end, args.scale, args.seed, landing,
+                           progress=lambda step: print(f"  {step} ({time.monotonic() - started:.0f}s)", flush=True))
+    except ValueError as exc:
+        print(f"cdw generate: {exc}", file=sys.stderr)
+        return 2
+    by_type = Counter(s.provider[:2] if s.provider[:2] in ("SS", "VC") else "trust" for s in written)
+    print(f"Wrote {len(written)} submissions ({sum(s.rows for s in written):,} rows): "
+          f"{by_type['trust']} from Trusts, {by_type['SS']} from Sure Start projects, "
+          f"{by_type['VC']} from voluntary organisations")
+    print(f"Landing area: {landing}  ({time.monotonic() - started:.1f}s)")
+    return 0
+
+
+def _stage(step_key: str) -> str:
+    if "quality_gate" in step_key:
+        return "gate"
+    if step_key.startswith(("ingest", "batches")):
+        return "ingest"
+    if step_key.startswith("published"):
+        return "publish"
+    return "dbt"
+
+
+def _run(args: argparse.Namespace) -> int:
+    from orchestration.lib.settings import DataPaths
+
+    paths = DataPaths.from_env().ensure()
+    os.environ["CDW_DATA_DIR"] = str(paths.root)
+    started = time.monotonic()
+    print(f"Running the warehouse pipeline on {paths.landing}")
+    print("  loading definitions (parsing the dbt project if it changed)", flush=True)
+    import dagster as dg
+
+    from orchestration.definitions import defs
+    from orchestration.lib import progress
+    from orchestration.lib.registry import Registry
+
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    before = {s.submission_id for s in Registry(paths.registry).all()}
+    log_path = paths.root / "logs" / f"run-{time.strftime('%Y%m%dT%H%M%S')}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    print(f"  full log: {log_path}", flush=True)
+    progress.show_on(sys.stdout)
+    try:
+        with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log), \
+                contextlib.redirect_stderr(log):
+            result = defs.resolve_job_def("warehouse_job").execute_in_process(
+                instance=instance, raise_on_error=False,
+                run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
+    finally:
+        progress.show_on(None)
+    stage_seconds: Counter[str] = Counter()
+    starts: dict[str, float] = {}
+    for entry in instance.all_logs(result.run_id):
+        event = entry.dagster_event
+        if event is None or event.step_key is None:
+            continue
+        if event.event_type_value == "STEP_START":
+            starts[event.step_key] = entry.timestamp
+        elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in starts:
+            stage_seconds[_stage(event.step_key)] += entry.timestamp - starts[event.step_key]
+    submissions = [s for s in Registry(paths.registry).all() if s.submission_id not in before]
+    statuses = Counter(s.status for s in submissions)
+    print()
+    print(f"Run {result.run_id} {'succeeded' if result.success else 'FAILED'} in {time.monotonic() - started:.1f}s")
+    print(f"  submissions this run: {len(submissions)} "
+          f"({', '.join(f'{n} {k}' for k, n in sorted(statuses.items())) or 'none new'})")
+    for s in submissions:
+        if s.status in ("rejected", "quarantined"):
+            print(f"    {s.status}: {s.file_name}: {s.reasons[0] if s.reasons else ''}")
+    print("  stage times: " + ", ".join(f"{k} {stage_seconds[k]:.1f}s" for k in ("ingest", "gate", "dbt", "publish")))
+    if paths.published.exists():
+        import duckdb
+
+        with duckdb.connect(str(paths.published), read_only=True) as con:
+            rows = con.execute("select tables from publication_runs").fetchone()[0]
+            run_id = con.execute("select run_id from publication_runs").fetchone()[0]
+        tables = json.loads(rows)
+        fresh = "" if run_id == result.run_id else f" (unchanged: still the publication of run {run_id})"
+        print(f"  published: {len(tables)} tables, {sum(tables.values()):,} rows{fresh}")
+        print(f"Published database: {paths.published}")
+    else:
+        print("  nothing published yet")
+    if not result.success:
+        for event in result.all_events:
+            if event.event_type_value in ("STEP_FAILURE", "ASSET_CHECK_EVALUATION") and event.is_failure:
+                print(f"  failed: {event.step_key}: {event.message}", file=sys.stderr)
+        print("  failed checks:", file=sys.stderr)
+        for event in result.get_asset_check_evaluations():
+            if not event.passed:
+                print(f"    {event.asset_key.to_user_string()} {event.check_name}: "
+                      f"{event.metadata.get('failures').value if event.metadata.get('failures') else ''}",
+                      file=sys.stderr)
+    return 0 if result.success else 1
+
+
+def _status(args: argparse.Namespace) -> int:
+    from orchestration.lib.registry import Registry
+    from orchestration.lib.settings import DataPaths
+
+    paths = DataPaths.from_env()
+    if not paths.registry.exists():
+        print("[]" if args.json else f"No submissions received yet (registry {paths.registry}).")
+        return 0
+    records = []
+    for s in Registry(paths.registry).all():
+        record = s.as_dict()
+        record["file"] = record.pop("file_name")
+        records.append(record)
+    if args.json:
+        print(json.dumps(records, ensure_ascii=False, indent=2))
+        return 0
+    header = ("id", "provider", "feed", "period", "layout", "rows", "received", "status", "file / reasons")
+    print("  ".join(f"{h:<{w}}" for h, w in zip(header, (6, 8, 18, 8, 6, 7, 19, 11, 0), strict=True)))
+    for r in records:
+        cells = (r["submission_id"], r["provider"] or "", r["feed"] or "", r["period"] or "", r["layout"] or "",
+                 r["rows"] if r["rows"] is not None else "", r["received_at"], r["status"], r["file"])
+        print("  ".join(f"{c!s:<{w}}" for c, w in zip(cells, (6, 8, 18, 8, 6, 7, 19, 11, 0), strict=True)))
+        for reason in r["reasons"][:5]:
+            print(f"{'':>8}{reason}")
+        if r["status"] in ("rejected", "quarantined") and r["error_report"]:
+            print(f"{'':>8}error report: {r['error_report']}")
+    counts = Counter(r["status"] for r in records)
+    print(f"\n{len(records)} submissions: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="cdw", description="Northern Ireland regional children's data warehouse")
+    commands = parser.add_subparsers(dest="command", required=True)
+    gen = commands.add_parser("generate", help="write synthetic provider submissions into a landing area")
+    gen.add_argument("--start", required=True, help="first month, YYYY-MM")
+    gen.add_argument("--end", required=True, help="last month, YYYY-MM")
+    gen.add_argument("--scale", type=float, default=1.0, help="volume relative to Northern Ireland (1.0)")
+    gen.add_argument("--seed", type=int, default=1, help="random seed: the same seed gives the same files")
+    gen.add_argument("--landing", default="data/landing", help="landing area to write into")
+    gen.set_defaults(handler=_generate)
+    run = commands.add_parser("run", help="run the whole pipeline once (ingest, gate, dbt, publish)")
+    run.set_defaults(handler=_run)
+    status = commands.add_parser("status", help="list every submission received and what became of it")
+    status.add_argument("--json", action="store_true", help="print a JSON list of submissions")
+    status.set_defaults(handler=_status)
+    args = parser.parse_args(argv)
+    return int(args.handler(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

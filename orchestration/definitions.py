@@ -1,0 +1,24 @@
+"""All the warehouse's Dagster definitions, assembled in one place."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.defs.dbt import dbt_resource, source_feeds, warehouse_models
+from orchestration.defs.ingest import build_ingest_definitions
+from orchestration.defs.publish import published_analytics
+
+ingest_assets, gate_checks = build_ingest_definitions(source_feeds())
+
+warehouse_job = dg.define_asset_job(
+    "warehouse_job",
+    selection=dg.AssetSelection.all(),
+    description="Ingest every new submission, gate it, build and test the warehouse, and publish.",
+)
+
+defs = dg.Definitions(
+    assets=[*ingest_assets, warehouse_models, published_analytics],
+    asset_checks=gate_checks,
+    jobs=[warehouse_job],
+    resources={"dbt": dbt_resource()},
+)

@@ -1,0 +1,82 @@
+"""The dbt project as Dagster assets; dbt tests become asset checks.
+
+The manifest is parsed once (``dbt parse``, when it is missing or older than
+the project's files) and cached in ``target/``, not re-parsed on every
+definitions load.
+"""
+
+
+import json
+import os
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from orchestration.lib.progress import report
+from orchestration.lib.settings import DBT_PROFILES_DIR, DBT_PROJECT_DIR, PROJECT_ROOT
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROFILES_DIR)
+MANIFEST = dbt_project.manifest_path
+# dbt is installed beside this interpreter; the virtual environment need not be on PATH.
+DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+
+
+def dbt_resource() -> DbtCliResource:
+    return DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
+
+
+def _project_files() -> Iterator[Path]:
+    yield PROJECT_ROOT / "dbt_project.yml"
+    for folder in ("models", "macros", "seeds", "tests"):
+        yield from (PROJECT_ROOT / "dbt_project" / folder).rglob("*.*")
+
+
+def ensure_manifest() -> Path:
+    """Parse the dbt project if the cached manifest is missing or stale."""
+    newest = max(p.stat().st_mtime for p in _project_files())
+    if not MANIFEST.exists() or MANIFEST.stat().st_mtime < newest:
+        os.environ.setdefault("DBT_LOG_PATH", str(PROJECT_ROOT / "target" / "logs"))
+        dbt_resource().cli(["parse", "--quiet"], target_path=MANIFEST.parent).wait()
+    return MANIFEST
+
+
+class WarehouseTranslator(DagsterDbtTranslator):
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "reference"
+        return "warehouse"
+
+
+def model_descriptions() -> dict[str, dict]:
+    """Each model's description and its columns' descriptions, for the published database's comments."""
+    manifest = json.loads(ensure_manifest().read_text(encoding="utf-8"))
+    return {
+        node["name"]: {"description": node.get("description", ""),
+                       "columns": {c: v.get("description", "") for c, v in node.get("columns", {}).items()}}
+        for node in manifest["nodes"].values() if node["resource_type"] == "model"
+    }
+
+
+def source_feeds() -> list[str]:
+    """The feeds the warehouse reads: the tables of the dbt source ``batches``."""
+    manifest = json.loads(ensure_manifest().read_text(encoding="utf-8"))
+    return sorted(s["name"] for s in manifest["sources"].values() if s["source_name"] == "batches")
+
+
+@dbt_assets(manifest=ensure_manifest(), project=dbt_project, dagster_dbt_translator=WarehouseTranslator(),
+            pool="warehouse_writer")
+def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+    """Seeds, staging, intermediate models and marts, built and tested with ``dbt build``."""
+    built = tested = failed = 0
+    for event in dbt.cli(["build"], context=context).stream():
+        if isinstance(event, dg.AssetCheckResult):
+            tested += 1
+            failed += not event.passed
+        else:
+            built += 1
+        yield event
+    report(context, f"dbt build: {built} model(s) and seed(s) built, {tested} test(s), {failed} failed")

@@ -1,0 +1,181 @@
+"""Type, check and pseudonymise a parsed submission in one vectorised DuckDB pass.
+
+Everything here follows from the feed's contract: each column's type, code
+list (with its legacy v0 codes), required flag and minimum become SQL
+expressions, and every cell that breaks one becomes a row of the error report
+(row, column, value, rule). Identifying columns (spec section 5) are replaced
+by pseudonymous keys and coarse derivations before anything is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+import pyarrow as pa
+
+from orchestration.lib.parse import ROW_NUMBER
+from orchestration.lib.pseudonymise import hmac_sql, normalised_text_sql, valid_hcn_sql
+from orchestration.lib.settings import SEEDS_DIR
+from sources.contract import Column, Contract, code_lists
+
+DATE_FORMATS = {"v1": "%Y-%m-%d", "v0": "%d/%m/%Y"}
+
+
+@dataclass(frozen=True)
+class Batch:
+    table: pa.Table  # pseudonymised, typed rows
+    errors: pa.Table  # one row per broken cell: row, column, value, rule
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _raw(col: Column) -> str:
+    return f"nullif(trim(raw.{_q(col.name)}), '')"
+
+
+def _code_case(expr: str, code_list: str, layout: str) -> str:
+    """Map a provided code (v1 code, case-insensitively, or the v0 number) to the v1 code; NULL if unknown."""
+    whens = []
+    for code in code_lists()[code_list]:
+        accepted = [code.v0] if layout == "v0" and code.v0 is not None else [code.code.upper()]
+        whens += [f"when {_lit(a)} then {_lit(code.code)}" for a in accepted]
+    return f"case upper({expr}) {' '.join(whens)} end"
+
+
+def typed_sql(col: Column, layout: str) -> str:
+    raw = _raw(col)
+    if col.type == "date":
+        return f"cast(try_strptime({raw}, {_lit(DATE_FORMATS[layout])}) as date)"
+    if col.type == "code":
+        return _code_case(raw, col.code_list or "", layout)
+    if col.type == "codes":
+        code = _code_case("trim(c)", col.code_list or "", layout)
+        mapped = f"list_transform(string_split({raw}, '|'), lambda c: {code})"
+        return f"case when list_count({mapped}) = len({mapped}) then array_to_string(list_sort({mapped}), '|') end"
+    if col.type == "yn":
+        return f"case upper({raw}) when 'Y' then 'Y' when 'N' then 'N' end"
+    if col.type == "decimal":
+        return f"try_cast({raw} as double)"
+    if col.type == "integer":
+        return f"try_cast({raw} as bigint)"
+    if col.type == "id":
+        return f"case when length({raw}) <= 20 then {raw} end"
+    return raw
+
+
+def _rule_for(col: Column, layout: str) -> str:
+    if col.type == "date":
+        return f"date as {DATE_FORMATS[layout].replace('%Y', 'YYYY').replace('%m', 'MM').replace('%d', 'DD')}"
+    if col.type in {"code", "codes"}:
+        return f"code list {col.code_list}" + (" (v0 numbers)" if layout == "v0" else "")
+    return {"yn": "Y or N", "decimal": "a number", "integer": "a whole number", "id": "id of at most 20 characters"
+            }.get(col.type, col.type)
+
+
+def error_queries(contract: Contract, layout: str, period_end: dt.date) -> list[str]:
+    """One SELECT per rule, each yielding (row, column, value, rule) for the cells that break it."""
+    queries = []
+    for col in contract.columns:
+        raw, typed = _raw(col), f"typed.{_q(col.name)}"
+        select = f"select raw.{ROW_NUMBER} as row_number, {_lit(col.name)} as column_name, {raw} as value"
+        join = f"from raw join typed using ({ROW_NUMBER})"
+        if col.required:
+            queries.append(f"{select}, 'required' as rule {join} where {raw} is null")
+        if col.type not in {"text"}:
+            queries.append(f"{select}, {_lit('must be ' + _rule_for(col, layout))} as rule {join} "
+                           f"where {raw} is not null and {typed} is null")
+        if col.minimum is not None:
+            queries.append(f"{select}, {_lit(f'must be at least {col.minimum:g}')} as rule {join} "
+                           f"where {typed} < {col.minimum}")
+        if col.type == "date":
+            queries.append(f"{select}, {_lit(f'must not be after the period end {period_end}')} as rule {join} "
+                           f"where {typed} > date {_lit(period_end.isoformat())}")
+    key = ", ".join(f"typed.{_q(k)}" for k in contract.key)
+    queries.append(
+        f"select {ROW_NUMBER} as row_number, {_lit('+'.join(contract.key))} as column_name, "
+        f"concat_ws('|', {key}) as value, 'duplicate key: the same record twice in one file' as rule "
+        f"from (select *, row_number() over (partition by {key} order by {ROW_NUMBER}) as n from typed) typed "
+        f"where n > 1 and ({' and '.join(f'{k} is not null' for k in key.split(', '))})")
+    return queries
+
+
+def _identity_columns(contract: Contract, key: bytes, provider: str) -> list[str]:
+    """Pseudonymous replacements for the identifying columns the feed carries."""
+    out = []
+    local = contract.column_by_role("local_child_id")
+    if local is not None:
+        out.append(f"{hmac_sql(key, _lit('local:' + provider + ':') + ' || typed.' + _q(local.name))} as child_ref")
+    if contract.column_by_role("date_of_birth") is None:
+        return out
+    hcn = contract.column_by_role("hcn")
+    fore, sur = contract.column_by_role("forename"), contract.column_by_role("surname")
+    dob, postcode = contract.column_by_role("date_of_birth"), contract.column_by_role("postcode")
+    valid = valid_hcn_sql(f"typed.{_q(hcn.name)}") if hcn else "null"
+    demographic = " || '|' || ".join([
+        normalised_text_sql(f"typed.{_q(fore.name)}"), normalised_text_sql(f"typed.{_q(sur.name)}"),
+        f"cast(typed.{_q(dob.name)} as varchar)", normalised_text_sql(f"typed.{_q(postcode.name)}")])
+    out += [
+        f"coalesce({hmac_sql(key, _lit('hcn:') + ' || ' + valid)}, "
+        f"{hmac_sql(key, _lit('demographic:') + ' || ' + demographic)}) as child_key",
+        f"case when {valid} is not null then 'hcn' else 'demographic' end as link_method",
+        f"{valid} is not null as has_valid_hcn",
+        f"cast(date_trunc('month', typed.{_q(dob.name)}) as date) as birth_month",
+        "pc.postcode_sector", "pc.postcode_district", "ref.lgd_code", "ref.trust_code as trust_of_residence",
+        "cast(ref.deprivation_decile as integer) as deprivation_decile",
+    ]
+    return out
+
+
+class Conformer:
+    """Holds one DuckDB connection and the postcode lookup for a whole ingest run (per-file set-up is slow)."""
+
+    def __init__(self, key: bytes):
+        self.key = key
+        self.con = duckdb.connect()
+        sectors = _lit(str(SEEDS_DIR / "ref_postcode_sectors.csv"))
+        self.con.execute(f"create table ref as select * from read_csv({sectors}, all_varchar = true)")
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Conformer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def conform(self, parsed: pa.Table, contract: Contract, layout: str, provider: str,
+                period_end: dt.date) -> Batch:
+        con = self.con
+        con.register("raw", parsed)
+        try:
+            typed_cols = ", ".join(f"{typed_sql(c, layout)} as {_q(c.name)}" for c in contract.columns)
+            con.execute(f"create or replace temp table typed as select {ROW_NUMBER}, {typed_cols} from raw")
+            errors = con.sql(" union all ".join(error_queries(contract, layout, period_end))
+                             + " order by row_number, column_name").to_arrow_table()
+            kept = [f"typed.{_q(c.name)}" for c in contract.columns if not c.is_identifying]
+            identity = _identity_columns(contract, self.key, provider)
+            joins = ""
+            postcode = contract.column_by_role("postcode")
+            if postcode is not None:
+                compact = f"regexp_replace(upper(coalesce(typed.{_q(postcode.name)}, '')), '\\s', '', 'g')"
+                valid = "regexp_full_match(c, 'BT[0-9]{1,2}[0-9][A-Z]{2}')"
+                joins = (f"left join (select {ROW_NUMBER}, case when {valid} "
+                         f"then left(c, length(c) - 3) || ' ' || substr(c, length(c) - 2, 1) end as postcode_sector, "
+                         f"case when {valid} then left(c, length(c) - 3) end as postcode_district "
+                         f"from (select {ROW_NUMBER}, {compact} as c from typed) typed) pc "
+                         f"using ({ROW_NUMBER}) left join ref on ref.postcode_sector = pc.postcode_sector")
+            table = con.sql(
+                f"select {', '.join(kept + identity)}, {ROW_NUMBER} as source_row_number "
+                f"from typed {joins} order by {ROW_NUMBER}").to_arrow_table()
+            return Batch(table=table, errors=errors)
+        finally:
+            con.unregister("raw")

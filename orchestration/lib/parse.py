@@ -1,0 +1,140 @@
+"""Read a provider file into a table of text columns named as layout v1 (spec section 2).
+
+CSV must be UTF-8 (a byte-order mark is tolerated); XLSX is read from its
+first sheet with the header in row 1. Header names match case-insensitively,
+ignoring surrounding spaces; the layout (v1 or legacy v0) is recognised from
+the header. Typing and code checks happen later, in SQL, so that every bad
+cell is reported rather than the first.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+
+from sources.contract import Contract
+
+FILE_NAME = re.compile(
+    r"^(?P<provider>[A-Z]+[0-9]*)_(?P<feed>[a-z_]+?)_(?P<period>\d{4}-(?:0[1-9]|1[0-2]|Q[1-4]))\.(?P<ext>csv|xlsx)$")
+ROW_NUMBER = "_source_row"
+
+
+class SubmissionError(Exception):
+    """A whole file cannot be used; the message says why, for the provider's data officer."""
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    layout: str
+    table: pa.Table  # text columns named as v1, plus the source row number
+
+
+def parse_file_name(name: str) -> dict[str, str]:
+    match = FILE_NAME.match(name)
+    if not match:
+        raise SubmissionError(
+            f"{name}: file name does not match <provider>_<feed>_<period>.<csv|xlsx> "
+            "(for example BHSCT_referrals_2024-06.csv)")
+    return match.groupdict()
+
+
+def _normal(name: object) -> str:
+    return str(name or "").strip().casefold()
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _read_csv(path: Path) -> list[list[str]]:
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise SubmissionError(
+            f"{path.name}: not UTF-8 (byte 0x{data[exc.start]:02x} on line {line}); "
+            "save the file as CSV UTF-8 and send it again") from exc
+    try:
+        return [row for row in csv.reader(io.StringIO(text, newline=""), strict=True) if any(c.strip() for c in row)]
+    except csv.Error as exc:
+        raise SubmissionError(f"{path.name}: not a readable CSV file ({exc})") from exc
+
+
+def _read_xlsx(path: Path) -> list[list[str]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for corrupt files
+        raise SubmissionError(f"{path.name}: not a readable XLSX workbook ({type(exc).__name__})") from exc
+    try:
+        sheet = book.worksheets[0]
+        rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    finally:
+        book.close()
+    return [row for row in rows if any(c.strip() for c in row)]
+
+
+def recognise_layout(contract: Contract, header: list[str], file_name: str) -> tuple[str, dict[str, int]]:
+    """Match the header to a layout of the contract; return the layout and each v1 column's position."""
+    positions = {_normal(name): i for i, name in enumerate(header)}
+    best: tuple[int, str, list[str]] | None = None
+    for layout in contract.layouts:
+        names = contract.header(layout)
+        missing = [provided for col, provided in zip(contract.columns, names, strict=True)
+                   if col.required and _normal(provided) not in positions]
+        matched = sum(_normal(n) in positions for n in names)
+        if not missing:
+            return layout, {col.name: positions[_normal(provided)]
+                            for col, provided in zip(contract.columns, names, strict=True)
+                            if _normal(provided) in positions}
+        if best is None or matched > best[0]:
+            best = (matched, layout, missing)
+    assert best is not None
+    _, layout, missing = best
+    found = ", ".join(header[:6]) + (" …" if len(header) > 6 else "")
+    raise SubmissionError(
+        f"{file_name}: header row 1 lacks required column(s) {', '.join(missing)} of feed {contract.feed} "
+        f"(closest layout {layout}; found: {found})")
+
+
+def read_submission(path: Path, contract: Contract) -> ParsedFile:
+    if path.stat().st_size == 0:
+        raise SubmissionError(f"{path.name}: the file is empty (0 bytes)")
+    rows = _read_xlsx(path) if path.suffix.lower() == ".xlsx" else _read_csv(path)
+    if not rows:
+        raise SubmissionError(f"{path.name}: the file has no header row")
+    header, body = rows[0], rows[1:]
+    if len(header) == 1 and any(sep in header[0] for sep in ";\t"):
+        raise SubmissionError(f"{path.name}: header row 1 is not comma separated (found ';' or tab)")
+    layout, positions = recognise_layout(contract, header, path.name)
+    columns: dict[str, list[str | None]] = {}
+    width = len(header)
+    for number, row in enumerate(body, start=2):
+        if len(row) != width and path.suffix.lower() == ".csv":
+            raise SubmissionError(
+                f"{path.name}: row {number} has {len(row)} fields where the header has {width} "
+                "(a truncated file, or a delimiter inside an unquoted value)")
+    for col in contract.columns:
+        index = positions.get(col.name)
+        columns[col.name] = [(row[index] if index < len(row) else "") for row in body] if index is not None \
+            else [None] * len(body)
+    columns[ROW_NUMBER] = list(range(2, len(body) + 2))
+    table = pa.table({name: pa.array(values, type=pa.int64() if name == ROW_NUMBER else pa.string())
+                      for name, values in columns.items()})
+    return ParsedFile(layout=layout, table=table)

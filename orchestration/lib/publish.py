@@ -1,0 +1,70 @@
+"""Publication: the analysts' read-only database, built as a new file and swapped in atomically.
+
+Only dimensions, facts and marts are copied (no staging, no intermediate
+models, nothing from the restricted zone), each with its dbt description as a
+table and column comment, plus a record of the run and the batches it was
+built from. The new file is written beside the old one and renamed over it,
+so a crash at any moment leaves either the old database or the new one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+import duckdb
+
+PUBLISHED_PREFIXES = ("dim_", "fct_", "mart_")
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def published_tables(warehouse: duckdb.DuckDBPyConnection) -> list[str]:
+    rows = warehouse.execute(
+        "select table_name from information_schema.tables where table_catalog = 'wh' and table_schema = 'main' "
+        "order by table_name").fetchall()
+    return [name for (name,) in rows if name.startswith(PUBLISHED_PREFIXES)]
+
+
+def publish(warehouse_path: Path, published_path: Path, run_id: str, batches: list[dict],
+            descriptions: dict[str, dict] | None = None) -> dict[str, int]:
+    """Copy the publishable tables into a new database and rename it over the published one."""
+    descriptions = descriptions or {}
+    published_path.parent.mkdir(parents=True, exist_ok=True)
+    staging = published_path.with_name(f".{published_path.name}.{run_id}.building")
+    staging.unlink(missing_ok=True)
+    con = duckdb.connect(str(staging))
+    counts: dict[str, int] = {}
+    try:
+        con.execute(f"attach {_lit(str(warehouse_path))} as wh (read_only)")
+        for table in published_tables(con):
+            con.execute(f'create table main."{table}" as select * from wh.main."{table}"')
+            counts[table] = con.execute(f'select count(*) from main."{table}"').fetchone()[0]
+            model = descriptions.get(table, {})
+            if model.get("description"):
+                con.execute(f'comment on table main."{table}" is {_lit(model["description"])}')
+            for column, text in model.get("columns", {}).items():
+                if text:
+                    con.execute(f'comment on column main."{table}"."{column}" is {_lit(text)}')
+        con.execute("detach wh")
+        con.execute("create table publication_runs (run_id varchar, published_at timestamp, tables json)")
+        con.execute("insert into publication_runs values (?, ?, ?)",
+                    [run_id, dt.datetime.now(dt.UTC).replace(tzinfo=None), json.dumps(counts)])
+        con.execute("comment on table publication_runs is 'The run that built this publication and its tables.'")
+        con.execute("create table publication_batches (submission_id bigint, provider_code varchar, feed varchar, "
+                    "period varchar, checksum varchar, received_at varchar)")
+        if batches:
+            con.executemany("insert into publication_batches values (?, ?, ?, ?, ?, ?)",
+                            [[b["submission_id"], b["provider"], b["feed"], b["period"], b["checksum"],
+                              b["received_at"]] for b in batches])
+        con.execute("comment on table publication_batches is "
+                    "'The accepted submissions (batches) this publication was built from.'")
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    os.replace(staging, published_path)
+    return counts

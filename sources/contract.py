@@ -1,0 +1,156 @@
+"""Feed contracts: the one machine-readable description of each provider feed.
+
+Each YAML file in ``sources/contracts/`` describes one feed of the regional
+data specification (columns, types, required fields, code lists, keys, the
+period grain and the layouts it may arrive in). The generator, the parser, the
+expectation suites and the dbt sources all derive from these objects, so a new
+feed is a new YAML file rather than new pipeline code.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+CONTRACTS_DIR = Path(__file__).parent / "contracts"
+
+COLUMN_TYPES = {"id", "text", "date", "code", "codes", "yn", "decimal", "integer"}
+# Columns that identify a child. They exist only in the restricted zone
+# (landing, archive, ingest); spec section 5.
+IDENTIFYING_ROLES = {"hcn", "forename", "surname", "date_of_birth", "postcode", "local_child_id"}
+YN_CODES = ("Y", "N")
+
+
+@dataclass(frozen=True)
+class Code:
+    code: str
+    label: str
+    v0: str | None = None
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    required: bool = False
+    code_list: str | None = None
+    role: str | None = None
+    v0_name: str | None = None
+    minimum: float | None = None
+    description: str = ""
+
+    @property
+    def is_identifying(self) -> bool:
+        return self.role in IDENTIFYING_ROLES
+
+
+@dataclass(frozen=True)
+class Contract:
+    feed: str
+    description: str
+    provider_type: str
+    period_grain: str
+    layouts: tuple[str, ...]
+    key: tuple[str, ...]
+    columns: tuple[Column, ...] = field(default_factory=tuple)
+
+    def column(self, name: str) -> Column:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(f"feed {self.feed} has no column {name!r}")
+
+    def header(self, layout: str = "v1") -> list[str]:
+        """Column names as a provider writes them in the given layout."""
+        if layout not in self.layouts:
+            raise ValueError(f"feed {self.feed} has no layout {layout}")
+        return [c.name if layout == "v1" else c.v0_name or c.name for c in self.columns]
+
+    def column_by_role(self, role: str) -> Column | None:
+        return next((c for c in self.columns if c.role == role), None)
+
+    @property
+    def has_status(self) -> bool:
+        return any(c.name == "record_status" for c in self.columns)
+
+
+def legacy_name(column_name: str) -> str:
+    """The v0 (legacy case-system) name of a trust feed column, spec 3.10."""
+    if column_name == "child_id":
+        return "CLIENT_NO"
+    if column_name.endswith("_date"):
+        return column_name[: -len("_date")].upper() + "_DT"
+    return column_name.upper()
+
+
+def _column(spec: dict, has_v0: bool) -> Column:
+    col_type = spec["type"]
+    if col_type not in COLUMN_TYPES:
+        raise ValueError(f"column {spec['name']}: unknown type {col_type}")
+    if col_type in {"code", "codes"} and not spec.get("code_list"):
+        raise ValueError(f"column {spec['name']}: a {col_type} column needs a code_list")
+    return Column(
+        name=spec["name"],
+        type=col_type,
+        required=bool(spec.get("required", False)),
+        code_list=spec.get("code_list"),
+        role=spec.get("role"),
+        v0_name=(spec.get("v0") or legacy_name(spec["name"])) if has_v0 else None,
+        minimum=spec.get("min"),
+        description=spec.get("description", ""),
+    )
+
+
+@functools.cache
+def code_lists() -> dict[str, tuple[Code, ...]]:
+    raw = yaml.safe_load((CONTRACTS_DIR / "code_lists.yaml").read_text(encoding="utf-8"))
+    return {
+        name: tuple(Code(code=str(c["code"]), label=c["label"], v0=c.get("v0")) for c in codes)
+        for name, codes in raw.items()
+    }
+
+
+def codes(code_list: str) -> list[str]:
+    return [c.code for c in code_lists()[code_list]]
+
+
+def v0_to_v1(code_list: str) -> dict[str, str]:
+    return {c.v0: c.code for c in code_lists()[code_list] if c.v0 is not None}
+
+
+def load_contract(path: Path) -> Contract:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    layouts = tuple(raw["layouts"])
+    contract = Contract(
+        feed=raw["feed"],
+        description=raw["description"],
+        provider_type=raw["provider_type"],
+        period_grain=raw["period_grain"],
+        layouts=layouts,
+        key=tuple(raw["key"]),
+        columns=tuple(_column(c, "v0" in layouts) for c in raw["columns"]),
+    )
+    known_lists = code_lists()
+    for col in contract.columns:
+        if col.code_list and col.code_list not in known_lists:
+            raise ValueError(f"{path.name}: column {col.name} names unknown code list {col.code_list}")
+    return contract
+
+
+@functools.cache
+def contracts() -> dict[str, Contract]:
+    """Every feed contract, by feed name, in a stable order."""
+    found = {}
+    for path in sorted(CONTRACTS_DIR.glob("*.yaml")):
+        if path.name == "code_lists.yaml":
+            continue
+        contract = load_contract(path)
+        found[contract.feed] = contract
+    return found
+
+
+def feeds_for(provider_type: str) -> list[Contract]:
+    return [c for c in contracts().values() if c.provider_type == provider_type]
