@@ -7,8 +7,11 @@ DEMO_START ?= 2023-04
 DEMO_END ?= 2025-03
 DEMO_SCALE ?= 1.0
 SEED ?= 20240331
+DAGSTER_HOME_DIR := $(CURDIR)/data/dagster_home
+# The demo always works on its own synthetic data root, whatever the environment points at.
+DEMO_ENV := CDW_DATA_DIR=$(CURDIR)/data CDW_LANDING_DIR=$(CURDIR)/data/landing CDW_ALLOW_DEMO_KEY=1
 
-.PHONY: install demo test lint ui clean
+.PHONY: install demo test lint ui clean dagster-home
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -18,11 +21,17 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
+dagster-home:
+	mkdir -p $(DAGSTER_HOME_DIR)
+	cp orchestration/dagster.yaml $(DAGSTER_HOME_DIR)/dagster.yaml
+
 # Generate two years of synthetic submissions for every provider, run the whole pipeline, publish.
-demo: $(STAMP)
-	rm -rf data/landing
-	CDW_ALLOW_DEMO_KEY=1 $(BIN)/cdw generate --start $(DEMO_START) --end $(DEMO_END) --scale $(DEMO_SCALE) --seed $(SEED) --landing data/landing
-	CDW_ALLOW_DEMO_KEY=1 $(BIN)/cdw run
+# Starts afresh: the demo's data root (data/) is synthetic and rebuilt every time.
+demo: $(STAMP) dagster-home
+	rm -rf data/landing data/archive data/restricted data/batches data/warehouse data/published
+	$(DEMO_ENV) $(BIN)/cdw generate --start $(DEMO_START) --end $(DEMO_END) \
+		--scale $(DEMO_SCALE) --seed $(SEED) --landing data/landing
+	$(DEMO_ENV) DAGSTER_HOME=$(DAGSTER_HOME_DIR) $(BIN)/cdw run
 
 lint: $(STAMP)
 	$(BIN)/ruff check orchestration sources tests
@@ -31,9 +40,8 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/pytest
 
-ui: $(STAMP)
-	mkdir -p data/dagster_home
-	DAGSTER_HOME=$(CURDIR)/data/dagster_home CDW_ALLOW_DEMO_KEY=1 $(BIN)/dagster dev -m orchestration.definitions
+ui: $(STAMP) dagster-home
+	$(DEMO_ENV) DAGSTER_HOME=$(DAGSTER_HOME_DIR) $(BIN)/dagster dev -m orchestration.definitions
 
 clean:
 	rm -rf data target logs

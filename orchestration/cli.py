@@ -3,6 +3,7 @@
     cdw generate --start 2023-04 --end 2025-03 --scale 1.0 --seed 1 --landing data/landing
     cdw run            # ingest, gate, dbt build, publish (the Dagster job, in-process)
     cdw status [--json]
+    cdw query "select * from mart_referrals_by_trust_month limit 5"
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ def _run(args: argparse.Namespace) -> int:
 
     paths = DataPaths.from_env().ensure()
     os.environ["CDW_DATA_DIR"] = str(paths.root)
+    os.environ.setdefault("DBT_LOG_PATH", str(paths.root / "logs"))
     started = time.monotonic()
     print(f"Running the warehouse pipeline on {paths.landing}")
     print("  loading definitions (parsing the dbt project if it changed)", flush=True)
@@ -151,6 +153,26 @@ def _status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _query(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from orchestration.lib.settings import DataPaths
+
+    published = DataPaths.from_env().published
+    if not published.exists():
+        print(f"No published database yet at {published}: run `cdw run` (or `make demo`) first.", file=sys.stderr)
+        return 1
+    with duckdb.connect(str(published), read_only=True) as con:
+        try:
+            relation = con.sql(args.sql)
+        except duckdb.Error as exc:
+            print(f"cdw query: {exc}", file=sys.stderr)
+            return 2
+        if relation is not None:
+            relation.show(max_width=160, max_rows=args.max_rows)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cdw", description="Northern Ireland regional children's data warehouse")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -166,6 +188,10 @@ def main(argv: list[str] | None = None) -> int:
     status = commands.add_parser("status", help="list every submission received and what became of it")
     status.add_argument("--json", action="store_true", help="print a JSON list of submissions")
     status.set_defaults(handler=_status)
+    query = commands.add_parser("query", help="run SQL against the published (read-only) analytics database")
+    query.add_argument("sql", help="a SQL query, e.g. \"select * from mart_referrals_by_trust_month limit 5\"")
+    query.add_argument("--max-rows", type=int, default=40)
+    query.set_defaults(handler=_query)
     args = parser.parse_args(argv)
     return int(args.handler(args))
 

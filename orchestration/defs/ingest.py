@@ -41,7 +41,6 @@ def _ingest_asset(provider: str, contract: Contract) -> dg.AssetsDefinition:
         kinds={"python", "parquet"},
         description=f"{provider}'s {feed} submissions: archived, parsed, checked against the {feed} contract and "
                     "pseudonymised into pending Parquet batches.",
-        pool="warehouse_writer",
     )
     def ingest(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         paths = DataPaths.from_env().ensure()
@@ -133,7 +132,6 @@ def _batches_asset(contract: Contract, upstream: list[dg.AssetKey]) -> dg.Assets
 
 
 @dg.asset(key=dg.AssetKey(["ingest", "unrecognised_files"]), group_name="ingest", kinds={"python"},
-          pool="warehouse_writer",
           description="Landing files whose names match no provider and feed: archived, registered and rejected "
                       "with a reason, never lost.")
 def unrecognised_files(context: dg.AssetExecutionContext) -> dg.MaterializeResult:

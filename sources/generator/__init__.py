@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,10 +13,9 @@ from sources.generator.submissions import Submission, write_submissions
 
 def parse_month(text: str) -> dt.date:
     """``YYYY-MM`` to the first day of that month."""
-    try:
-        return dt.datetime.strptime(text, "%Y-%m").date()
-    except ValueError as exc:
-        raise ValueError(f"expected a month as YYYY-MM, got {text!r}") from exc
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
+        raise ValueError(f"expected a month as YYYY-MM, got {text!r}")
+    return dt.date(int(text[:4]), int(text[5:]), 1)
 
 
 def generate(start: str, end: str, scale: float, seed: int, landing: Path,

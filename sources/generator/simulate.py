@@ -36,6 +36,8 @@ DAY = dt.timedelta(days=1)
 
 REFERRALS_PER_YEAR = 35_500
 RE_REFERRAL_SHARE = 0.22
+# Referrals later withdrawn as entered in error (of those closed with NFA or signposting).
+DELETED_SHARE = 0.03
 # Pathway of a referral: its decision, and for assessments their outcome (shares of referrals).
 PATHWAYS = {
     "NFA": 0.24, "SIGNPOST": 0.14, "FAMILY_SUPPORT": 0.19,
@@ -242,7 +244,7 @@ class TrustSimulation:
         if rng.random() < 0.02:  # corrected in a later month
             record.revisions.append((decision_date + dt.timedelta(days=rng.randint(15, 90)),
                                      {"primary_need": _pick(rng, NEEDS)}))
-        if decision in ("NFA", "SIGNPOST") and rng.random() < 0.01:
+        if decision in ("NFA", "SIGNPOST") and rng.random() < DELETED_SHARE:
             record.deleted_on = day + dt.timedelta(days=rng.randint(20, 120))
         self.known_children[trust].append(person)
 

@@ -17,6 +17,8 @@ import csv
 import datetime as dt
 import os
 import random
+import re
+import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -123,11 +125,13 @@ class SubmissionWriter:
         path = folder / name
         if path.suffix == ".xlsx":
             book = Workbook(write_only=True)
+            book.properties.created = book.properties.modified = dt.datetime.combine(arrival, dt.time(9, 0))
             sheet = book.create_sheet("Submission")
             sheet.append(header)
             for cells in body:
                 sheet.append(cells)
             book.save(path)
+            _pin_zip_times(path, arrival)
         else:
             with path.open("w", newline="", encoding="utf-8-sig" if bom else "utf-8") as fh:
                 writer = csv.writer(fh, lineterminator="\r\n")
@@ -193,6 +197,20 @@ class SubmissionWriter:
                 rows = [r.state_on(last) for r in referrals if r.is_active_between(first, last)]
                 self.write(org, "family_support", label, last, rows)
         self.progress("voluntary and community organisations")
+
+
+def _pin_zip_times(path: Path, day: dt.date) -> None:
+    """Rewrite an XLSX with fixed member times, so the same seed gives byte-identical files."""
+    with zipfile.ZipFile(path) as source:
+        members = [(info, source.read(info)) for info in source.infolist()]
+    stamp = f"{day.isoformat()}T09:00:00Z".encode()
+    members = [(info, re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp, data)
+                if info.filename == "docProps/core.xml" else data) for info, data in members]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, data in members:
+            pinned = zipfile.ZipInfo(info.filename, date_time=(day.year, day.month, day.day, 9, 0, 0))
+            pinned.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(pinned, data)
 
 
 def _changes_by_month(records: Iterable[Record], history_start: dt.date, first_end: dt.date

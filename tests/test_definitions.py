@@ -1,0 +1,46 @@
+"""The Dagster definitions load, and the asset graph runs from every Trust's feeds to the mart."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.definitions import defs
+
+TRUSTS = ("bhsct", "nhsct", "sehsct", "shsct", "whsct")
+
+
+def _ancestors(graph: dg.AssetGraph, key: dg.AssetKey) -> set[dg.AssetKey]:
+    seen: set[dg.AssetKey] = set()
+    stack = [key]
+    while stack:
+        for parent in graph.get(stack.pop()).parent_keys:
+            if parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+    return seen
+
+
+def test_definitions_load_and_validate() -> None:
+    graph = defs.resolve_asset_graph()
+    assert graph.get_all_asset_keys()
+    assert defs.resolve_job_def("warehouse_job") is not None
+
+
+def test_lineage_from_each_trust_feed_to_the_mart_and_publication() -> None:
+    graph = defs.resolve_asset_graph()
+    mart = dg.AssetKey(["mart_referrals_by_trust_month"])
+    published = dg.AssetKey(["published", "analytics"])
+    upstream_of_mart = _ancestors(graph, mart)
+    for trust in TRUSTS:
+        for feed in ("children", "referrals"):
+            assert dg.AssetKey(["ingest", trust, feed]) in upstream_of_mart
+    assert mart in _ancestors(graph, published)
+
+
+def test_every_ingest_asset_has_a_blocking_gate() -> None:
+    graph = defs.resolve_asset_graph()
+    ingest_keys = {k for k in graph.get_all_asset_keys() if k.path[0] == "ingest" and len(k.path) == 3}
+    checks = {c for c in graph.asset_check_keys if c.name == "quality_gate"}
+    assert {c.asset_key for c in checks} == ingest_keys
+    for check in checks:
+        assert graph.get_check_spec(check).blocking

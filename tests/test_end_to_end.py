@@ -1,0 +1,152 @@
+"""The whole pipeline on a small synthetic set: generate, `cdw run`, query the published database."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import shutil
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+from openpyxl import load_workbook
+
+from orchestration.cli import main
+from orchestration.lib.parse import parse_file_name
+from sources.contract import contracts
+
+TRUSTS = {"BHSCT", "NHSCT", "SEHSCT", "SHSCT", "WHSCT"}
+
+
+@pytest.fixture(scope="module")
+def pipeline(small_landing: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Run `cdw run` twice on the small landing set; keep what each printed."""
+    root = tmp_path_factory.mktemp("e2e") / "data"
+    shutil.copytree(small_landing, root / "landing")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CDW_DATA_DIR", str(root))
+        patch.setenv("CDW_ALLOW_DEMO_KEY", "1")
+        patch.delenv("CDW_PSEUDONYMISATION_KEY", raising=False)
+        patch.delenv("DAGSTER_HOME", raising=False)
+        patch.setenv("DBT_LOG_PATH", str(root / "logs"))
+        outputs = []
+        for _ in range(2):
+            code = main(["run"])
+            published = root / "published" / "analytics.duckdb"
+            with duckdb.connect(str(published), read_only=True) as con:
+                mart = con.execute("select * from mart_referrals_by_trust_month order by 1, 3").fetchall()
+            outputs.append((code, mart))
+        patch.setattr("sys.argv", ["cdw"])
+        status_code = main(["status", "--json"])
+    return {"root": root, "runs": outputs, "status_code": status_code}
+
+
+def test_runs_succeed_and_rerun_is_idempotent(pipeline: dict) -> None:
+    (first_code, first_mart), (second_code, second_mart) = pipeline["runs"]
+    assert first_code == 0 and second_code == 0
+    assert first_mart == second_mart
+
+
+def test_mart_covers_every_trust_and_month(pipeline: dict) -> None:
+    with duckdb.connect(str(pipeline["root"] / "published" / "analytics.duckdb"), read_only=True) as con:
+        trusts = {r[0] for r in con.execute("select distinct trust_code from mart_referrals_by_trust_month").fetchall()}
+        assert trusts == TRUSTS
+        received, facts = con.execute(
+            "select (select sum(referrals_received) from mart_referrals_by_trust_month), "
+            "(select count(*) from fct_referrals)").fetchone()
+        assert received == facts > 0
+        in_window = con.execute(
+            "select count(distinct month_start_date) from mart_referrals_by_trust_month "
+            "where month_start_date between date '2023-04-01' and date '2025-03-01'").fetchone()[0]
+        assert in_window == 24
+        median = con.execute("select median(days_to_decision) from fct_referrals").fetchone()[0]
+        assert 0 <= median <= 30
+        runs = con.execute("select count(*) from publication_runs").fetchone()[0]
+        batches = con.execute("select count(distinct feed), count(*) from publication_batches").fetchone()
+        assert runs == 1 and batches[0] == 2 and batches[1] == 240
+        tables = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
+        assert not any(t.startswith(("stg_", "int_", "ref_")) for t in tables)
+        comment = con.execute("select comment from duckdb_tables() where table_name = 'fct_referrals'").fetchone()[0]
+        assert comment and "referral" in comment
+
+
+
+def _landing_identifiers(landing: Path) -> dict[str, set[str]]:
+    """Every name, HCN, date of birth, postcode and local child id in the landing files."""
+    found: dict[str, set[str]] = {"names": set(), "hcn": set(), "dob": set(), "postcode": set(), "local_id": set()}
+    for path in landing.rglob("*"):
+        if not path.is_file():
+            continue
+        contract = contracts()[parse_file_name(path.name)["feed"]]
+        if path.suffix == ".xlsx":
+            rows = list(load_workbook(path, read_only=True).worksheets[0].iter_rows(values_only=True))
+            header, body = [str(h) for h in rows[0]], rows[1:]
+        else:
+            with path.open(encoding="utf-8-sig") as fh:
+                reader = csv.reader(fh)
+                header = next(reader)
+                body = list(reader)
+        for col in contract.columns:
+            if not col.is_identifying:
+                continue
+            names = {col.name, col.v0_name}
+            index = next((i for i, h in enumerate(header) if h in names), None)
+            if index is None:
+                continue
+            values = {str(r[index]).strip() for r in body if r[index] not in (None, "")}
+            bucket = {"forename": "names", "surname": "names", "hcn": "hcn", "date_of_birth": "dob",
+                      "postcode": "postcode", "local_child_id": "local_id"}[str(col.role)]
+            found[bucket] |= values
+    return found
+
+
+def _text_cells(con: duckdb.DuckDBPyConnection, relation: str) -> tuple[set[str], list[str]]:
+    columns = con.execute(f"describe select * from {relation}").fetchall()
+    cells: set[str] = set()
+    for name, kind, *_ in columns:
+        if kind.startswith("VARCHAR"):
+            cells |= {r[0] for r in con.execute(f'select distinct "{name}" from {relation}').fetchall() if r[0]}
+    return cells, [c[0] for c in columns]
+
+
+def test_no_identifier_from_landing_reaches_batches_or_published_database(pipeline: dict) -> None:
+    root = pipeline["root"]
+    identifiers = _landing_identifiers(root / "landing")
+    assert all(identifiers.values()), "the scan must have something to look for"
+    names = {n.casefold() for n in identifiers["names"]}
+    postcodes = {re.sub(r"\s", "", p).upper() for p in identifiers["postcode"]}
+    forbidden_columns = {"hcn", "forename", "surname", "date_of_birth", "postcode", "child_id"}
+    relations = []
+    con = duckdb.connect()
+    for batch in root.joinpath("batches").rglob("*.parquet"):
+        relations.append(f"read_parquet('{batch}')")
+        assert not forbidden_columns & set(pq.read_schema(batch).names), batch
+    con.execute(f"attach '{root / 'published' / 'analytics.duckdb'}' as pub (read_only)")
+    relations += [f"pub.main.{t}" for (t,) in con.execute(
+        "select table_name from information_schema.tables where table_catalog = 'pub'").fetchall()]
+    for relation in relations:
+        cells, columns = _text_cells(con, relation)
+        assert not forbidden_columns & {c.lower() for c in columns}, relation
+        for cell in cells:
+            assert cell.casefold() not in names, (relation, cell)
+            assert re.sub(r"\s", "", cell).upper() not in postcodes, (relation, cell)
+            assert cell not in identifiers["local_id"], (relation, cell)
+            assert not any(h in cell for h in identifiers["hcn"] if len(h) >= 8), (relation, cell)
+            assert cell not in identifiers["dob"], (relation, cell)
+    days = con.execute("select distinct day(birth_month) from pub.main.dim_children").fetchall()
+    assert days == [(1,)]
+
+
+def test_status_json_fields(pipeline: dict, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    monkeypatch.setenv("CDW_DATA_DIR", str(pipeline["root"]))
+    assert main(["status", "--json"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    assert {"provider", "feed", "period", "layout", "file", "checksum", "rows", "received_at", "status",
+            "reasons"} <= set(records[0])
+    statuses = {r["status"] for r in records}
+    assert "accepted" in statuses
+    accepted = [r for r in records if r["status"] == "accepted"]
+    assert {r["provider"] for r in accepted} == TRUSTS
+    assert {r["layout"] for r in accepted if r["provider"] in ("SHSCT", "WHSCT")} == {"v0"}
