@@ -95,9 +95,8 @@ def _gate_check(provider: str, contract: Contract) -> dg.AssetChecksDefinition:
         refused = [f"{s.file_name}: {s.status}: {'; '.join(s.reasons[:2])}" for s in registry.all()
                    if s.run_id == context.run.run_id and s.provider == provider and s.feed == feed
                    and s.status in ("rejected", "quarantined") and s.submission_id not in quarantined_here]
-        report(context, f"gate {provider} {feed}: {len(accepted)} accepted, "
-                        f"{len(failed) and len({f.split(':')[0] for f in failed})} quarantined by the gate, "
-                        f"{len(warnings)} warning(s)")
+        report(context, f"gate {provider} {feed}: {len(accepted)} accepted, {len(quarantined_here)} quarantined, "
+                        f"{len(refused)} refused at ingest, {len(warnings)} warning(s)")
         passed = not failed and not refused
         return dg.AssetCheckResult(
             passed=passed,
