@@ -9,14 +9,10 @@ staging model) needs no change here.
 """
 
 
-from collections import Counter
-from pathlib import Path
-
 import dagster as dg
 
 from orchestration.lib.conform import Conformer
-from orchestration.lib.ingest import discover, ingest_file, promote, providers_by_type, quarantine
-from orchestration.lib.parse import FILE_NAME
+from orchestration.lib.ingest import ingest_landing, is_known_submission, providers_by_type
 from orchestration.lib.progress import report
 from orchestration.lib.pseudonymise import pseudonymisation_key
 from orchestration.lib.registry import Registry
@@ -44,24 +40,19 @@ def _ingest_asset(provider: str, contract: Contract) -> dg.AssetsDefinition:
     )
     def ingest(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         paths = DataPaths.from_env().ensure()
-        registry = Registry(paths.registry)
         prefix = f"{provider}_{feed}_"
-        new = [f for f in discover(paths.landing) if f.name.startswith(prefix)]
-        statuses: Counter[str] = Counter()
-        rows = 0
         with Conformer(pseudonymisation_key()) as conformer:
-            for landing_file in new:
-                submission = ingest_file(paths, registry, landing_file, conformer, context.run_id)
-                if submission is None:
-                    statuses["already received"] += 1
-                    continue
-                statuses[submission.status] += 1
-                rows += submission.rows or 0
-                if submission.status in ("rejected", "quarantined"):
-                    context.log.warning(f"{submission.file_name}: {submission.status}: {submission.reasons[:3]}")
-        report(context, f"ingest {provider} {feed}: {len(new)} file(s), {rows} row(s), {dict(statuses)}")
+            summary = ingest_landing(paths, Registry(paths.registry), conformer, lambda name: name.startswith(prefix),
+                                     context.run_id)
+        for s in summary.submissions:
+            if s.status in ("rejected", "quarantined"):
+                context.log.warning(f"{s.file_name}: {s.status}: {s.reasons[:3]}")
+        report(context, f"ingest {provider} {feed}: {summary.seen} file(s), {summary.rows} row(s), "
+                        f"{summary.statuses()}")
         return dg.MaterializeResult(metadata={
-            "files_seen": len(new), "rows": rows, **{f"files_{k.replace(' ', '_')}": v for k, v in statuses.items()},
+            "files_seen": summary.seen, "rows": summary.rows,
+            "submissions": dg.MetadataValue.md(_submissions_table(summary.submissions)),
+            **{f"files_{k.replace(' ', '_')}": v for k, v in summary.statuses().items()},
         })
 
     return ingest
@@ -74,37 +65,24 @@ def _gate_check(provider: str, contract: Contract) -> dg.AssetChecksDefinition:
                     description=f"Great Expectations suite {feed}_batch on each new {provider} batch; a failed batch "
                                 "is quarantined and nothing downstream is published from this run.")
     def gate(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-        from orchestration.lib.quality import validate_batch
+        from orchestration.lib.quality import gate_pending
 
         paths = DataPaths.from_env()
         registry = Registry(paths.registry)
-        pending = [s for s in registry.all("pending") if s.provider == provider and s.feed == feed]
-        accepted, failed, warnings, quarantined_here = [], [], [], set()
-        for submission in pending:
-            result = validate_batch(Path(str(submission.batch_path)), contract)
-            if result.success:
-                promoted = promote(paths, registry, submission)
-                if result.warnings:
-                    registry.update(promoted.submission_id, reasons=[f"warning: {w}" for w in result.warnings])
-                    warnings += [f"{submission.file_name}: {w}" for w in result.warnings]
-                accepted.append(submission.file_name)
-            else:
-                quarantine(paths, registry, submission, result.failures)
-                quarantined_here.add(submission.submission_id)
-                failed += [f"{submission.file_name}: {f}" for f in result.failures]
+        summary = gate_pending(paths, registry, contract, provider)
+        quarantined_here = set(summary.quarantined)
         refused = [f"{s.file_name}: {s.status}: {'; '.join(s.reasons[:2])}" for s in registry.all()
                    if s.run_id == context.run.run_id and s.provider == provider and s.feed == feed
-                   and s.status in ("rejected", "quarantined") and s.submission_id not in quarantined_here]
-        report(context, f"gate {provider} {feed}: {len(accepted)} accepted, {len(quarantined_here)} quarantined, "
-                        f"{len(refused)} refused at ingest, {len(warnings)} warning(s)")
-        passed = not failed and not refused
+                   and s.status in ("rejected", "quarantined") and s.file_name not in quarantined_here]
+        report(context, f"gate {provider} {feed}: {len(summary.accepted)} accepted, {len(summary.quarantined)} "
+                        f"quarantined, {len(refused)} refused at ingest, {len(summary.warnings)} warning(s)")
         return dg.AssetCheckResult(
-            passed=passed,
+            passed=not summary.quarantined and not refused,
             severity=dg.AssetCheckSeverity.ERROR,
             metadata={
-                "batches_accepted": len(accepted),
-                "failures": dg.MetadataValue.md("\n".join(f"- {f}" for f in failed + refused) or "none"),
-                "warnings": dg.MetadataValue.md("\n".join(f"- {w}" for w in warnings) or "none"),
+                "batches_accepted": len(summary.accepted),
+                "failures": dg.MetadataValue.md("\n".join(f"- {f}" for f in summary.failures + refused) or "none"),
+                "warnings": dg.MetadataValue.md("\n".join(f"- {w}" for w in summary.warnings) or "none"),
             },
         )
 
@@ -135,24 +113,28 @@ def _batches_asset(contract: Contract, upstream: list[dg.AssetKey]) -> dg.Assets
                       "with a reason, never lost.")
 def unrecognised_files(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     paths = DataPaths.from_env().ensure()
-    registry = Registry(paths.registry)
-    known = {(p, feed) for ptype, providers in providers_by_type().items() for p in providers
-             for feed, c in contracts().items() if c.provider_type == ptype}
-    stray = []
-    for landing_file in discover(paths.landing):
-        match = FILE_NAME.match(landing_file.name)
-        if match and (match["provider"], match["feed"]) in known:
-            continue
-        stray.append(landing_file)
-    rejected = 0
     with Conformer(pseudonymisation_key()) as conformer:
-        for landing_file in stray:
-            submission = ingest_file(paths, registry, landing_file, conformer, context.run_id)
-            if submission is not None:
-                rejected += 1
-                context.log.warning(f"{landing_file.name}: {submission.reasons[:1]}")
-    report(context, f"unrecognised landing files: {rejected} new, rejected with reasons")
-    return dg.MaterializeResult(metadata={"rejected": rejected})
+        summary = ingest_landing(paths, Registry(paths.registry), conformer,
+                                 lambda name: not is_known_submission(name), context.run_id)
+    for s in summary.submissions:
+        context.log.warning(f"{s.file_name}: {s.reasons[:1]}")
+    report(context, f"unrecognised landing files: {len(summary.submissions)} new, rejected with reasons")
+    return dg.MaterializeResult(metadata={
+        "rejected": len(summary.submissions),
+        "submissions": dg.MetadataValue.md(_submissions_table(summary.submissions)),
+    })
+
+
+def _submissions_table(submissions: list) -> str:
+    """A Markdown table of new submissions for the asset's metadata, with links to error reports."""
+    if not submissions:
+        return "no new submissions"
+    lines = ["| id | file | status | rows | checksum | error report |", "|---|---|---|---|---|---|"]
+    for s in submissions:
+        report_link = f"[report](file://{s.error_report})" if s.error_report else ""
+        lines.append(f"| {s.submission_id} | {s.file_name} | {s.status} | {s.rows if s.rows is not None else ''} "
+                     f"| {s.checksum[:12]} | {report_link} |")
+    return "\n".join(lines)
 
 
 def build_ingest_definitions(

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import hashlib
 import shutil
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from orchestration.lib.conform import Conformer
-from orchestration.lib.parse import SubmissionError, parse_file_name, read_submission
+from orchestration.lib.parse import FILE_NAME, SubmissionError, parse_file_name, read_submission
 from orchestration.lib.registry import Registry, Submission
 from orchestration.lib.settings import SEEDS_DIR, DataPaths
 from sources.contract import contracts
@@ -90,6 +92,7 @@ def _summarise(file_name: str, errors: pa.Table) -> list[str]:
     return reasons
 
 
+@functools.cache
 def providers_by_type() -> dict[str, list[str]]:
     """Provider codes by provider type, from the reference list of providers."""
     with (SEEDS_DIR / "ref_providers.csv").open(encoding="utf-8") as fh:
@@ -172,3 +175,44 @@ def quarantine(paths: DataPaths, registry: Registry, submission: Submission, rea
     shutil.move(str(submission.batch_path), target)
     registry.update(submission.submission_id, status="quarantined", reasons=reasons, batch_path=str(target))
     return registry.get(submission.submission_id)
+
+
+@dataclass
+class IngestSummary:
+    seen: int = 0
+    rows: int = 0
+    submissions: list[Submission] = field(default_factory=list)
+    already_received: int = 0
+
+    def statuses(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for s in self.submissions:
+            counts[s.status] = counts.get(s.status, 0) + 1
+        if self.already_received:
+            counts["already received"] = self.already_received
+        return counts
+
+
+def ingest_landing(paths: DataPaths, registry: Registry, conformer: Conformer, wanted: Callable[[str], bool],
+                   run_id: str | None = None) -> IngestSummary:
+    """Ingest every new landing file whose name ``wanted`` accepts, oldest arrival first."""
+    summary = IngestSummary()
+    for landing_file in discover(paths.landing):
+        if not wanted(landing_file.name):
+            continue
+        summary.seen += 1
+        submission = ingest_file(paths, registry, landing_file, conformer, run_id)
+        if submission is None:
+            summary.already_received += 1
+            continue
+        summary.submissions.append(submission)
+        summary.rows += submission.rows or 0
+    return summary
+
+
+def is_known_submission(name: str) -> bool:
+    """Whether a file name names a known provider and one of the feeds of its type."""
+    match = FILE_NAME.match(name)
+    if not match or match["feed"] not in contracts():
+        return False
+    return match["provider"] in providers_by_type().get(contracts()[match["feed"]].provider_type, [])

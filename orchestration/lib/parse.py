@@ -60,7 +60,14 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _read_csv(path: Path) -> list[list[str]]:
+Rows = list[tuple[int, list[str]]]  # (row number as a spreadsheet shows it, cells), blank rows left out
+
+
+def _numbered(rows: list[list[str]]) -> Rows:
+    return [(number, row) for number, row in enumerate(rows, start=1) if any(c.strip() for c in row)]
+
+
+def _read_csv(path: Path) -> Rows:
     data = path.read_bytes()
     try:
         text = data.decode("utf-8-sig")
@@ -70,12 +77,12 @@ def _read_csv(path: Path) -> list[list[str]]:
             f"{path.name}: not UTF-8 (byte 0x{data[exc.start]:02x} on line {line}); "
             "save the file as CSV UTF-8 and send it again") from exc
     try:
-        return [row for row in csv.reader(io.StringIO(text, newline=""), strict=True) if any(c.strip() for c in row)]
+        return _numbered(list(csv.reader(io.StringIO(text, newline=""), strict=True)))
     except csv.Error as exc:
         raise SubmissionError(f"{path.name}: not a readable CSV file ({exc})") from exc
 
 
-def _read_xlsx(path: Path) -> list[list[str]]:
+def _read_xlsx(path: Path) -> Rows:
     from openpyxl import load_workbook
 
     try:
@@ -87,7 +94,7 @@ def _read_xlsx(path: Path) -> list[list[str]]:
         rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
     finally:
         book.close()
-    return [row for row in rows if any(c.strip() for c in row)]
+    return _numbered(rows)
 
 
 def recognise_layout(contract: Contract, header: list[str], file_name: str) -> tuple[str, dict[str, int]]:
@@ -119,22 +126,35 @@ def read_submission(path: Path, contract: Contract) -> ParsedFile:
     rows = _read_xlsx(path) if path.suffix.lower() == ".xlsx" else _read_csv(path)
     if not rows:
         raise SubmissionError(f"{path.name}: the file has no header row")
-    header, body = rows[0], rows[1:]
+    (header_number, header), body = rows[0], rows[1:]
     if len(header) == 1 and any(sep in header[0] for sep in ";\t"):
         raise SubmissionError(f"{path.name}: header row 1 is not comma separated (found ';' or tab)")
-    layout, positions = recognise_layout(contract, header, path.name)
+    try:
+        if header_number != 1:
+            raise SubmissionError(f"{path.name}: row 1 is blank; the header must be in row 1")
+        layout, positions = recognise_layout(contract, header, path.name)
+    except SubmissionError:
+        for number, row in rows[:10]:
+            try:
+                recognise_layout(contract, row, path.name)
+            except SubmissionError:
+                continue
+            raise SubmissionError(
+                f"{path.name}: the header is in row {number}, not row 1: remove the title or blank rows above it "
+                "and send the file again") from None
+        raise
     columns: dict[str, list[str | None]] = {}
     width = len(header)
-    for number, row in enumerate(body, start=2):
+    for number, row in body:
         if len(row) != width and path.suffix.lower() == ".csv":
             raise SubmissionError(
                 f"{path.name}: row {number} has {len(row)} fields where the header has {width} "
                 "(a truncated file, or a delimiter inside an unquoted value)")
     for col in contract.columns:
         index = positions.get(col.name)
-        columns[col.name] = [(row[index] if index < len(row) else "") for row in body] if index is not None \
+        columns[col.name] = [(row[index] if index < len(row) else "") for _, row in body] if index is not None \
             else [None] * len(body)
-    columns[ROW_NUMBER] = list(range(2, len(body) + 2))
+    columns[ROW_NUMBER] = [number for number, _ in body]
     table = pa.table({name: pa.array(values, type=pa.int64() if name == ROW_NUMBER else pa.string())
                       for name, values in columns.items()})
     return ParsedFile(layout=layout, table=table)

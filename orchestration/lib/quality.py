@@ -20,6 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow.parquet as pq
 
+from orchestration.lib.ingest import promote, quarantine
+from orchestration.lib.registry import Registry
+from orchestration.lib.settings import DataPaths
 from sources.contract import Contract, codes
 
 if TYPE_CHECKING:
@@ -144,3 +147,33 @@ def validate_batch(path: Path, contract: Contract) -> GateResult:
             gate.success = False
             gate.failures.append(_describe(result))
     return gate
+
+
+@dataclass
+class GateSummary:
+    accepted: list[str] = field(default_factory=list)
+    quarantined: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def gate_pending(paths: DataPaths, registry: Registry, contract: Contract, provider: str) -> GateSummary:
+    """Validate each pending batch of a provider's feed, oldest first: promote it or quarantine it."""
+    summary = GateSummary()
+    for submission in registry.all("pending"):
+        if submission.provider != provider or submission.feed != contract.feed:
+            continue
+        result = validate_batch(Path(str(submission.batch_path)), contract)
+        name = submission.file_name
+        if result.success:
+            promoted = promote(paths, registry, submission)
+            if result.warnings:
+                registry.update(promoted.submission_id, reasons=[f"warning: {name}: {w}" for w in result.warnings])
+                summary.warnings += [f"{name}: {w}" for w in result.warnings]
+            summary.accepted.append(name)
+        else:
+            reasons = [f"{name}: failed the quality gate (suite {contract.feed}_batch): {f}" for f in result.failures]
+            quarantine(paths, registry, submission, reasons)
+            summary.quarantined.append(name)
+            summary.failures += reasons
+    return summary
