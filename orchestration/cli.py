@@ -153,6 +153,23 @@ def _status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _contracts(args: argparse.Namespace) -> int:
+    from sources.dbt_models import stale_files, write_files
+
+    if args.check:
+        stale = stale_files()
+        for path in stale:
+            print(f"out of date with the contracts: {path}", file=sys.stderr)
+        if stale:
+            print("run `cdw contracts` to rewrite them", file=sys.stderr)
+        return 1 if stale else 0
+    written = write_files()
+    print(f"{len(written)} dbt file(s) rewritten from the contracts" if written else "dbt files are up to date")
+    for path in written:
+        print(f"  {path}")
+    return 0
+
+
 def _query(args: argparse.Namespace) -> int:
     import duckdb
 
@@ -188,6 +205,10 @@ def main(argv: list[str] | None = None) -> int:
     status = commands.add_parser("status", help="list every submission received and what became of it")
     status.add_argument("--json", action="store_true", help="print a JSON list of submissions")
     status.set_defaults(handler=_status)
+    sync = commands.add_parser("contracts", help="write the dbt sources, staging and latest-state models "
+                                                 "that follow from the feed contracts")
+    sync.add_argument("--check", action="store_true", help="only report files that are out of date (exit 1)")
+    sync.set_defaults(handler=_contracts)
     query = commands.add_parser("query", help="run SQL against the published (read-only) analytics database")
     query.add_argument("sql", help="a SQL query, e.g. \"select * from mart_referrals_by_trust_month limit 5\"")
     query.add_argument("--max-rows", type=int, default=40)

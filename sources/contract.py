@@ -23,6 +23,27 @@ COLUMN_TYPES = {"id", "text", "date", "code", "codes", "yn", "decimal", "integer
 IDENTIFYING_ROLES = {"hcn", "forename", "surname", "date_of_birth", "postcode", "local_child_id"}
 YN_CODES = ("Y", "N")
 
+# What ingest puts in place of the identifying columns (spec section 5), and what every batch row carries.
+IDENTITY_COLUMNS = [
+    ("child_ref", "text", "Keyed hash of the provider's own child id; joins the provider's feeds for one child."),
+    ("hcn_key", "text", "Keyed hash of the valid Health and Care Number; empty without a valid HCN."),
+    ("demographic_key", "text", "Keyed hash of normalised forename, surname, date of birth and postcode, "
+                                "for linking children without a valid HCN."),
+    ("has_valid_hcn", "boolean", "Whether the record carried an HCN in the NI range with a good check digit."),
+    ("birth_month", "date", "First day of the month of birth (the day never leaves the restricted zone)."),
+    ("postcode_sector", "text", "Postcode sector of the home address (e.g. BT12 4)."),
+    ("postcode_district", "text", "Postcode district of the home address (e.g. BT12)."),
+    ("lgd_code", "text", "Local Government District of residence (LGD2014 code), from the postcode sector."),
+    ("trust_of_residence", "text", "Trust in whose area the child lives, from the postcode sector."),
+    ("deprivation_decile", "integer", "Deprivation decile of the postcode sector (1 = most deprived)."),
+]
+BATCH_COLUMNS = [
+    ("source_row_number", "integer", "Row of the submitted file (the header is row 1)."),
+    ("submission_id", "integer", "Registry id of the submission that carried the row."),
+    ("provider_code", "text", "Provider that sent the submission."),
+    ("period", "text", "Period of the submission: month YYYY-MM or quarter YYYY-Qn."),
+]
+
 
 @dataclass(frozen=True)
 class Code:
@@ -41,10 +62,17 @@ class Column:
     v0_name: str | None = None
     minimum: float | None = None
     description: str = ""
+    staged_as: str | None = None  # the column's name in the staging model, where it differs
 
     @property
     def is_identifying(self) -> bool:
         return self.role in IDENTIFYING_ROLES
+
+    @property
+    def staged_name(self) -> str:
+        if self.staged_as:
+            return self.staged_as
+        return f"is_{self.name}" if self.type == "yn" else self.name
 
 
 @dataclass(frozen=True)
@@ -76,6 +104,26 @@ class Contract:
     def has_status(self) -> bool:
         return any(c.name == "record_status" for c in self.columns)
 
+    @property
+    def staging_model(self) -> str:
+        entity = self.feed.removeprefix(f"{self.provider_type}_")
+        return f"stg_{self.provider_type}__{entity}"
+
+    @property
+    def batch_key(self) -> list[str]:
+        """The record key as the batch carries it (the Trust's child id is replaced by its keyed hash)."""
+        return ["child_ref" if self.column(k).role == "local_child_id" else k for k in self.key]
+
+    def batch_columns(self) -> list[tuple[str, str, str]]:
+        """(name, type, description) of every column of the feed's pseudonymised Parquet batch, in order."""
+        columns = [(c.name, c.type, c.description or c.name.replace("_", " ").capitalize())
+                   for c in self.columns if not c.is_identifying]
+        if self.column_by_role("local_child_id") is not None:
+            columns.append(IDENTITY_COLUMNS[0])
+        if self.column_by_role("date_of_birth") is not None:
+            columns += IDENTITY_COLUMNS[1:]
+        return columns + BATCH_COLUMNS
+
 
 def legacy_name(column_name: str) -> str:
     """The v0 (legacy case-system) name of a trust feed column, spec 3.10."""
@@ -101,6 +149,7 @@ def _column(spec: dict, has_v0: bool) -> Column:
         v0_name=(spec.get("v0") or legacy_name(spec["name"])) if has_v0 else None,
         minimum=spec.get("min"),
         description=spec.get("description", ""),
+        staged_as=spec.get("staged_as"),
     )
 
 

@@ -32,7 +32,7 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Submission]:
     with Conformer(b"corpus key") as conformer:
         ingest_landing(paths, registry, conformer, lambda _: True)
     for provider, feed in {(s.provider, s.feed) for s in registry.all("pending")}:
-        gate_pending(paths, registry, contracts()[feed], provider)
+        gate_pending(paths, registry, contracts()[feed], [provider])
     return {s.file_name: s for s in registry.all()}
 
 

@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 
 from orchestration.cli import main
 from orchestration.lib.parse import parse_file_name
+from orchestration.lib.registry import Registry
 from sources.contract import contracts
 
 TRUSTS = {"BHSCT", "NHSCT", "SEHSCT", "SHSCT", "WHSCT"}
@@ -65,7 +66,8 @@ def test_mart_covers_every_trust_and_month(pipeline: dict) -> None:
         assert 0 <= median <= 30
         runs = con.execute("select count(*) from publication_runs").fetchone()[0]
         batches = con.execute("select count(distinct feed), count(*) from publication_batches").fetchone()
-        assert runs == 1 and batches[0] == 2 and batches[1] == 240
+        accepted = len(Registry(pipeline["root"] / "restricted" / "registry.sqlite").all("accepted"))
+        assert runs == 1 and batches == (len(contracts()), accepted)
         tables = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
         assert not any(t.startswith(("stg_", "int_", "ref_")) for t in tables)
         comment = con.execute("select comment from duckdb_tables() where table_name = 'fct_referrals'").fetchone()[0]
@@ -124,8 +126,12 @@ def test_no_identifier_from_landing_reaches_batches_or_published_database(pipeli
         relations.append(f"read_parquet('{batch}')")
         assert not forbidden_columns & set(pq.read_schema(batch).names), batch
     con.execute(f"attach '{root / 'published' / 'analytics.duckdb'}' as pub (read_only)")
-    relations += [f"pub.main.{t}" for (t,) in con.execute(
-        "select table_name from information_schema.tables where table_catalog = 'pub'").fetchall()]
+    con.execute(f"attach '{root / 'warehouse' / 'warehouse.duckdb'}' as wh (read_only)")
+    con.execute(f"set variable cdw_data_dir = '{root}'")
+    relations += [f"{catalog}.main.{t}" for catalog, t in con.execute(
+        "select table_catalog, table_name from information_schema.tables "
+        "where table_catalog in ('pub', 'wh') and table_type = 'BASE TABLE'").fetchall()]
+    assert any(r.startswith("wh.main.int_trust__children") for r in relations)
     for relation in relations:
         cells, columns = _text_cells(con, relation)
         assert not forbidden_columns & {c.lower() for c in columns}, relation
@@ -148,5 +154,32 @@ def test_status_json_fields(pipeline: dict, monkeypatch: pytest.MonkeyPatch, cap
     statuses = {r["status"] for r in records}
     assert "accepted" in statuses
     accepted = [r for r in records if r["status"] == "accepted"]
-    assert {r["provider"] for r in accepted} == TRUSTS
-    assert {r["layout"] for r in accepted if r["provider"] in ("SHSCT", "WHSCT")} == {"v0"}
+    assert {r["provider"] for r in accepted} >= TRUSTS
+    assert {r["layout"] for r in accepted if r["provider"] in ("SHSCT", "WHSCT") and r["feed"] != "workforce"} == {"v0"}
+
+
+def test_every_feed_from_every_provider_loads_in_both_layouts_and_formats(pipeline: dict) -> None:
+    from orchestration.lib.ingest import providers_by_type
+
+    accepted = Registry(pipeline["root"] / "restricted" / "registry.sqlite").all("accepted")
+    for feed, contract in contracts().items():
+        providers = {s.provider for s in accepted if s.feed == feed}
+        assert providers == set(providers_by_type()[contract.provider_type]), feed
+        layouts = {s.layout for s in accepted if s.feed == feed}
+        assert layouts == ({"v0", "v1"} if "v0" in contract.layouts else {"v1"}), feed
+    assert {Path(s.file_name).suffix for s in accepted} == {".csv", ".xlsx"}
+
+
+def test_resubmissions_and_repeated_files_give_exact_counts(pipeline: dict) -> None:
+    landing = pipeline["root"] / "landing"
+    files = [p for p in landing.rglob("*") if p.is_file()]
+    periods = {parse_file_name(p.name)["provider"] + parse_file_name(p.name)["feed"] + parse_file_name(p.name)["period"]
+               for p in files}
+    registry = Registry(pipeline["root"] / "restricted" / "registry.sqlite")
+    submissions = registry.all()
+    identical_repeats = len(files) - len({(p.name, p.read_bytes()) for p in files})
+    assert len(submissions) == len(files) - identical_repeats
+    assert len(registry.all("accepted")) == len(periods)
+    assert len(registry.all("superseded")) == len(files) - identical_repeats - len(periods)
+    current = list((pipeline["root"] / "batches" / "current").rglob("*.parquet"))
+    assert len(current) == len(periods)

@@ -60,7 +60,8 @@ def test_legacy_layout_is_recognised_and_mapped(tmp_path: Path) -> None:
     assert (row["sex"], row["religion"], row["ethnicity"], row["disability"]) == ("F", "CATH", "NREC", "U")
     assert row["birth_month"] == dt.date(2015, 3, 1)
     assert row["postcode_sector"] == "BT48 7" and row["lgd_code"] == "N09000005"
-    assert row["link_method"] == "hcn" and row["has_valid_hcn"] is True
+    assert row["hcn_key"] and row["demographic_key"] and row["has_valid_hcn"] is True
+    assert list(batch.table.column_names) == [c[0] for c in contract.batch_columns()][:-3]
     for identifying in ("child_id", "hcn", "forename", "surname", "date_of_birth", "postcode"):
         assert identifying not in row
     assert "Néill" not in str(row) and hcn not in str(row)
@@ -127,6 +128,6 @@ def test_children_without_valid_hcn_link_on_normalised_demographics(tmp_path: Pa
     parsed = read_submission(_write(tmp_path / "BHSCT_children_2024-06.csv", body), contract)
     with Conformer(b"k") as conformer:
         rows = conformer.conform(parsed.table, contract, "v1", "BHSCT", dt.date(2024, 6, 30)).table.to_pylist()
-    assert rows[0]["child_key"] == rows[1]["child_key"] != rows[2]["child_key"]
-    assert {r["link_method"] for r in rows} == {"demographic"}
+    assert rows[0]["demographic_key"] == rows[1]["demographic_key"] != rows[2]["demographic_key"]
+    assert [r["hcn_key"] for r in rows] == [None, None, None]
     assert len({r["child_ref"] for r in rows}) == 3

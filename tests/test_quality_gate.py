@@ -8,6 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from orchestration.lib.conform import Conformer
+from orchestration.lib.ingest import period_bounds
 from orchestration.lib.parse import read_submission
 from orchestration.lib.quality import suite_spec, validate_batch
 from sources.contract import contracts
@@ -20,10 +21,12 @@ def _batch(tmp_path: Path, small_landing: Path, name: str) -> Path:
     contract = contracts()[feed]
     parsed = read_submission(source, contract)
     with Conformer(b"k") as conformer:
-        batch = conformer.conform(parsed.table, contract, parsed.layout, name.split("_")[0], dt.date(2024, 6, 30))
+        period_end = period_bounds(name.rsplit("_", 1)[1].split(".")[0])[1]
+        batch = conformer.conform(parsed.table, contract, parsed.layout, name.split("_")[0], period_end)
     assert batch.errors.num_rows == 0
     path = tmp_path / f"{feed}.parquet"
-    pq.write_table(batch.table, path)
+    pq.write_table(batch.table.append_column("submission_id", pa.array([7] * batch.table.num_rows, pa.int64())),
+                   path)
     return path
 
 
@@ -39,7 +42,7 @@ def test_suite_follows_the_contract() -> None:
     kinds = {(name, kwargs.get("column")) for name, kwargs, _ in spec}
     assert ("ExpectColumnValuesToBeInSet", "decision") in kinds
     assert ("ExpectColumnValuesToNotBeNull", "referral_date") in kinds
-    assert ("ExpectColumnValuesToBeUnique", "referral_id") in kinds
+    assert ("ExpectCompoundColumnsToBeUnique", None) in kinds
     assert not any(kwargs.get("column") in {"child_id", "hcn", "forename"} for _, kwargs, _ in spec)
 
 
@@ -65,7 +68,7 @@ def test_duplicate_record_fails(tmp_path: Path, small_landing: Path) -> None:
     ids = pq.read_table(path).column("referral_id").to_pylist()
     _replace(path, "referral_id", [ids[0]] * len(ids))
     result = validate_batch(path, contracts()["referrals"])
-    assert any("expect_column_values_to_be_unique" in f for f in result.failures)
+    assert any("expect_compound_columns_to_be_unique" in f for f in result.failures)
 
 
 def test_warnings_do_not_quarantine(tmp_path: Path, small_landing: Path) -> None:
@@ -74,7 +77,7 @@ def test_warnings_do_not_quarantine(tmp_path: Path, small_landing: Path) -> None
     _replace(path, "has_valid_hcn", [False] * rows)
     result = validate_batch(path, contracts()["children"])
     assert result.success
-    assert any("has_valid_hcn" in w for w in result.warnings)
+    assert any("valid_hcn_share" in w for w in result.warnings)
 
 
 @pytest.mark.parametrize("column", ["decision", "referral_source"])
@@ -84,3 +87,30 @@ def test_unknown_code_fails(tmp_path: Path, small_landing: Path, column: str) ->
     _replace(path, column, ["MADE_UP"] * rows)
     result = validate_batch(path, contracts()["referrals"])
     assert any("expect_column_values_to_be_in_set" in f and column in f for f in result.failures)
+
+
+def test_failures_are_attributed_to_the_batches_that_broke_them(tmp_path: Path, small_landing: Path) -> None:
+    from orchestration.lib.quality import validate_batches
+
+    good = _batch(tmp_path, small_landing, "BHSCT_referrals_2024-06.csv")
+    bad_dir = tmp_path / "bad"
+    bad_dir.mkdir()
+    bad = _batch(bad_dir, small_landing, "BHSCT_referrals_2024-07.csv")
+    _replace(bad, "submission_id", [8] * pq.read_table(bad).num_rows)
+    dates = pq.read_table(bad).column("referral_date").to_pylist()
+    _replace(bad, "decision_date", [d - dt.timedelta(days=1) for d in dates])
+    results = validate_batches({7: good, 8: bad}, contracts()["referrals"])
+    assert results[7].success and not results[8].success
+    assert any("decision_date" in f for f in results[8].failures)
+
+
+def test_the_same_record_in_two_batches_is_not_a_duplicate(tmp_path: Path, small_landing: Path) -> None:
+    from orchestration.lib.quality import validate_batches
+
+    first = _batch(tmp_path, small_landing, "BHSCT_referrals_2024-06.csv")
+    again = tmp_path / "again.parquet"
+    table = pq.read_table(first)
+    pq.write_table(table.set_column(table.schema.get_field_index("submission_id"), "submission_id",
+                                    pa.array([9] * table.num_rows, pa.int64())), again)
+    results = validate_batches({7: first, 9: again}, contracts()["referrals"])
+    assert results[7].success and results[9].success

@@ -26,3 +26,33 @@
 {% macro month_start(date_expression) -%}
     cast({{ dbt.date_trunc('month', date_expression) }} as date)
 {%- endmacro %}
+
+{% macro sha256(expression) -%}
+    {{ return(adapter.dispatch('sha256', 'children_data_warehouse')(expression)) }}
+{%- endmacro %}
+
+{% macro default__sha256(expression) -%}
+    sha256({{ expression }})
+{%- endmacro %}
+
+{% macro spark__sha256(expression) -%}
+    sha2({{ expression }}, 256)
+{%- endmacro %}
+
+{% macro child_key(record, links) -%}
+    {#- The regional child key (spec section 5): the HCN key; else the HCN key that the same normalised name,
+        date of birth and postcode carried elsewhere; else a key scoped to the provider. -#}
+    coalesce(
+        {{ record }}.hcn_key,
+        {{ links }}.hcn_key,
+        {{ sha256("'provider:' || " ~ record ~ ".provider_code || ':' || " ~ record ~ ".demographic_key") }}
+    )
+{%- endmacro %}
+
+{% macro link_method(record, links) -%}
+    case
+        when {{ record }}.hcn_key is not null then 'hcn'
+        when {{ links }}.hcn_key is not null then 'demographic_match'
+        else 'provider'
+    end
+{%- endmacro %}

@@ -19,35 +19,40 @@ from orchestration.lib.registry import Registry
 from orchestration.lib.settings import DataPaths
 from sources.contract import Contract, contracts
 
+# Trusts are few and each is chased on its own, so each Trust's feed is an asset; Sure Start projects and
+# voluntary organisations are many and small, so each of their feeds is one asset for all of them.
+ASSET_PER_PROVIDER = {"trust": True, "sure_start": False, "vcs": False}
 
-def ingest_key(provider: str, feed: str) -> dg.AssetKey:
-    return dg.AssetKey(["ingest", provider.lower(), feed])
+
+def ingest_key(source: str, feed: str) -> dg.AssetKey:
+    """``source`` is a provider code, or a provider type where one asset serves all its providers."""
+    return dg.AssetKey(["ingest", source.lower(), feed])
 
 
 def batches_key(feed: str) -> dg.AssetKey:
     return dg.AssetKey(["batches", feed])
 
 
-def _ingest_asset(provider: str, contract: Contract) -> dg.AssetsDefinition:
+def _ingest_asset(source: str, providers: list[str], contract: Contract) -> dg.AssetsDefinition:
     feed = contract.feed
+    prefixes = tuple(f"{provider}_{feed}_" for provider in providers)
 
     @dg.asset(
-        key=ingest_key(provider, feed),
+        key=ingest_key(source, feed),
         group_name="ingest",
         kinds={"python", "parquet"},
-        description=f"{provider}'s {feed} submissions: archived, parsed, checked against the {feed} contract and "
+        description=f"{source}'s {feed} submissions: archived, parsed, checked against the {feed} contract and "
                     "pseudonymised into pending Parquet batches.",
     )
     def ingest(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         paths = DataPaths.from_env().ensure()
-        prefix = f"{provider}_{feed}_"
         with Conformer(pseudonymisation_key()) as conformer:
-            summary = ingest_landing(paths, Registry(paths.registry), conformer, lambda name: name.startswith(prefix),
+            summary = ingest_landing(paths, Registry(paths.registry), conformer, lambda name: name.startswith(prefixes),
                                      context.run_id)
         for s in summary.submissions:
             if s.status in ("rejected", "quarantined"):
                 context.log.warning(f"{s.file_name}: {s.status}: {s.reasons[:3]}")
-        report(context, f"ingest {provider} {feed}: {summary.seen} file(s), {summary.rows} row(s), "
+        report(context, f"ingest {source} {feed}: {summary.seen} file(s), {summary.rows} row(s), "
                         f"{summary.statuses()}")
         return dg.MaterializeResult(metadata={
             "files_seen": summary.seen, "rows": summary.rows,
@@ -58,23 +63,23 @@ def _ingest_asset(provider: str, contract: Contract) -> dg.AssetsDefinition:
     return ingest
 
 
-def _gate_check(provider: str, contract: Contract) -> dg.AssetChecksDefinition:
+def _gate_check(source: str, providers: list[str], contract: Contract) -> dg.AssetChecksDefinition:
     feed = contract.feed
 
-    @dg.asset_check(asset=ingest_key(provider, feed), name="quality_gate", blocking=True,
-                    description=f"Great Expectations suite {feed}_batch on each new {provider} batch; a failed batch "
+    @dg.asset_check(asset=ingest_key(source, feed), name="quality_gate", blocking=True,
+                    description=f"Great Expectations suite {feed}_batch on each new {source} batch; a failed batch "
                                 "is quarantined and nothing downstream is published from this run.")
     def gate(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
         from orchestration.lib.quality import gate_pending
 
         paths = DataPaths.from_env()
         registry = Registry(paths.registry)
-        summary = gate_pending(paths, registry, contract, provider)
+        summary = gate_pending(paths, registry, contract, providers)
         quarantined_here = set(summary.quarantined)
         refused = [f"{s.file_name}: {s.status}: {'; '.join(s.reasons[:2])}" for s in registry.all()
-                   if s.run_id == context.run.run_id and s.provider == provider and s.feed == feed
+                   if s.run_id == context.run.run_id and s.provider in providers and s.feed == feed
                    and s.status in ("rejected", "quarantined") and s.file_name not in quarantined_here]
-        report(context, f"gate {provider} {feed}: {len(summary.accepted)} accepted, {len(summary.quarantined)} "
+        report(context, f"gate {source} {feed}: {len(summary.accepted)} accepted, {len(summary.quarantined)} "
                         f"quarantined, {len(refused)} refused at ingest, {len(summary.warnings)} warning(s)")
         return dg.AssetCheckResult(
             passed=not summary.quarantined and not refused,
@@ -147,9 +152,12 @@ def build_ingest_definitions(
     for feed in source_feeds:
         contract = contracts()[feed]
         upstream = []
-        for provider in providers.get(contract.provider_type, []):
-            assets.append(_ingest_asset(provider, contract))
-            checks.append(_gate_check(provider, contract))
-            upstream.append(ingest_key(provider, feed))
+        members = providers.get(contract.provider_type, [])
+        sources = [(p, [p]) for p in members] if ASSET_PER_PROVIDER.get(contract.provider_type, False) \
+            else [(contract.provider_type, members)]
+        for source, served in sources:
+            assets.append(_ingest_asset(source, served, contract))
+            checks.append(_gate_check(source, served, contract))
+            upstream.append(ingest_key(source, feed))
         assets.append(_batches_asset(contract, upstream))
     return assets, checks

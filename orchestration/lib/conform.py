@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from orchestration.lib.parse import ROW_NUMBER
 from orchestration.lib.pseudonymise import hmac_sql, normalised_text_sql, valid_hcn_sql
@@ -80,13 +81,14 @@ def _rule_for(col: Column, layout: str) -> str:
             }.get(col.type, col.type)
 
 
-def error_queries(contract: Contract, layout: str, period_end: dt.date) -> list[str]:
-    """One SELECT per rule, each yielding (row, column, value, rule) for the cells that break it."""
+def error_queries(contract: Contract, layout: str) -> list[str]:
+    """One SELECT per rule, each yielding (part, row, column, value, rule) for the cells that break it."""
     queries = []
     for col in contract.columns:
         raw, typed = _raw(col), f"typed.{_q(col.name)}"
-        select = f"select raw.{ROW_NUMBER} as row_number, {_lit(col.name)} as column_name, {raw} as value"
-        join = f"from raw join typed using ({ROW_NUMBER})"
+        select = (f"select raw._part, raw.{ROW_NUMBER} as row_number, {_lit(col.name)} as column_name, "
+                  f"{raw} as value")
+        join = "from raw join typed using (_rid)"
         if col.required:
             queries.append(f"{select}, 'required' as rule {join} where {raw} is null")
         if col.type not in {"text"}:
@@ -96,19 +98,19 @@ def error_queries(contract: Contract, layout: str, period_end: dt.date) -> list[
             queries.append(f"{select}, {_lit(f'must be at least {col.minimum:g}')} as rule {join} "
                            f"where {typed} < {col.minimum}")
         if col.type == "date":
-            queries.append(f"{select}, {_lit(f'must not be after the period end {period_end}')} as rule {join} "
-                           f"where {typed} > date {_lit(period_end.isoformat())}")
+            queries.append(f"{select}, 'must not be after the period end ' || strftime(raw._period_end, '%Y-%m-%d') "
+                           f"as rule {join} where {typed} > raw._period_end")
     key = ", ".join(f"typed.{_q(k)}" for k in contract.key)
     queries.append(
-        f"select {ROW_NUMBER} as row_number, {_lit('+'.join(contract.key))} as column_name, "
+        f"select _part, {ROW_NUMBER} as row_number, {_lit('+'.join(contract.key))} as column_name, "
         f"concat_ws('|', {key}) as value, 'duplicate key: the same record twice in one file' as rule "
-        f"from (select *, row_number() over (partition by {key} order by {ROW_NUMBER}) as n from typed) typed "
+        f"from (select *, row_number() over (partition by _part, {key} order by {ROW_NUMBER}) as n from typed) typed "
         f"where n > 1 and ({' and '.join(f'{k} is not null' for k in key.split(', '))})")
     return queries
 
 
 def _identity_columns(contract: Contract, key: bytes, provider: str) -> list[str]:
-    """Pseudonymous replacements for the identifying columns the feed carries."""
+    """Pseudonymous replacements for the identifying columns the feed carries (see ``IDENTITY_COLUMNS``)."""
     out = []
     local = contract.column_by_role("local_child_id")
     if local is not None:
@@ -118,20 +120,19 @@ def _identity_columns(contract: Contract, key: bytes, provider: str) -> list[str
     hcn = contract.column_by_role("hcn")
     fore, sur = contract.column_by_role("forename"), contract.column_by_role("surname")
     dob, postcode = contract.column_by_role("date_of_birth"), contract.column_by_role("postcode")
-    valid = valid_hcn_sql(f"typed.{_q(hcn.name)}") if hcn else "null"
+    valid = valid_hcn_sql(f"typed.{_q(hcn.name)}") if hcn else "cast(null as varchar)"
     demographic = " || '|' || ".join([
         normalised_text_sql(f"typed.{_q(fore.name)}"), normalised_text_sql(f"typed.{_q(sur.name)}"),
         f"cast(typed.{_q(dob.name)} as varchar)", normalised_text_sql(f"typed.{_q(postcode.name)}")])
-    out += [
-        f"coalesce({hmac_sql(key, _lit('hcn:') + ' || ' + valid)}, "
-        f"{hmac_sql(key, _lit('demographic:') + ' || ' + demographic)}) as child_key",
-        f"case when {valid} is not null then 'hcn' else 'demographic' end as link_method",
+    return [
+        *out,
+        f"{hmac_sql(key, _lit('hcn:') + ' || ' + valid)} as hcn_key",
+        f"{hmac_sql(key, _lit('demographic:') + ' || ' + demographic)} as demographic_key",
         f"{valid} is not null as has_valid_hcn",
         f"cast(date_trunc('month', typed.{_q(dob.name)}) as date) as birth_month",
         "pc.postcode_sector", "pc.postcode_district", "ref.lgd_code", "ref.trust_code as trust_of_residence",
         "cast(ref.deprivation_decile as integer) as deprivation_decile",
     ]
-    return out
 
 
 class Conformer:
@@ -154,13 +155,24 @@ class Conformer:
 
     def conform(self, parsed: pa.Table, contract: Contract, layout: str, provider: str,
                 period_end: dt.date) -> Batch:
+        return self.conform_many([(parsed, period_end)], contract, layout, provider)[0]
+
+    def conform_many(self, parts: list[tuple[pa.Table, dt.date]], contract: Contract, layout: str,
+                     provider: str) -> list[Batch]:
+        """Conform several files of one provider's feed and layout in one pass (planning a query costs more
+        than running it on a month's rows), then split the results by file."""
         con = self.con
-        con.register("raw", parsed)
+        tagged = [table.append_column("_part", pa.array([i] * table.num_rows, pa.int32()))
+                  .append_column("_period_end", pa.array([period_end] * table.num_rows, pa.date32()))
+                  for i, (table, period_end) in enumerate(parts)]
+        con.register("raw_input", pa.concat_tables(tagged))
         try:
+            con.execute("create or replace temp table raw as select row_number() over () as _rid, * from raw_input")
             typed_cols = ", ".join(f"{typed_sql(c, layout)} as {_q(c.name)}" for c in contract.columns)
-            con.execute(f"create or replace temp table typed as select {ROW_NUMBER}, {typed_cols} from raw")
-            errors = con.sql(" union all ".join(error_queries(contract, layout, period_end))
-                             + " order by row_number, column_name").to_arrow_table()
+            con.execute(f"create or replace temp table typed as select _rid, _part, {ROW_NUMBER}, {typed_cols} "
+                        "from raw")
+            errors = con.sql(" union all ".join(error_queries(contract, layout))
+                             + " order by _part, row_number, column_name").to_arrow_table()
             kept = [f"typed.{_q(c.name)}" for c in contract.columns if not c.is_identifying]
             identity = _identity_columns(contract, self.key, provider)
             joins = ""
@@ -168,14 +180,18 @@ class Conformer:
             if postcode is not None:
                 compact = f"regexp_replace(upper(coalesce(typed.{_q(postcode.name)}, '')), '\\s', '', 'g')"
                 valid = "regexp_full_match(c, 'BT[0-9]{1,2}[0-9][A-Z]{2}')"
-                joins = (f"left join (select {ROW_NUMBER}, case when {valid} "
+                joins = (f"left join (select _rid, case when {valid} "
                          f"then left(c, length(c) - 3) || ' ' || substr(c, length(c) - 2, 1) end as postcode_sector, "
                          f"case when {valid} then left(c, length(c) - 3) end as postcode_district "
-                         f"from (select {ROW_NUMBER}, {compact} as c from typed) typed) pc "
-                         f"using ({ROW_NUMBER}) left join ref on ref.postcode_sector = pc.postcode_sector")
+                         f"from (select _rid, {compact} as c from typed) typed) pc "
+                         f"using (_rid) left join ref on ref.postcode_sector = pc.postcode_sector")
             table = con.sql(
-                f"select {', '.join(kept + identity)}, {ROW_NUMBER} as source_row_number "
-                f"from typed {joins} order by {ROW_NUMBER}").to_arrow_table()
-            return Batch(table=table, errors=errors)
+                f"select typed._part, {', '.join(kept + identity)}, typed.{ROW_NUMBER} as source_row_number "
+                f"from typed {joins} order by typed._part, typed.{ROW_NUMBER}").to_arrow_table()
         finally:
-            con.unregister("raw")
+            con.unregister("raw_input")
+        return [Batch(table=_part(table, i), errors=_part(errors, i)) for i in range(len(parts))]
+
+
+def _part(table: pa.Table, index: int) -> pa.Table:
+    return table.filter(pc.equal(table["_part"], index)).drop_columns(["_part"])

@@ -20,11 +20,11 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from orchestration.lib.conform import Conformer
-from orchestration.lib.parse import FILE_NAME, SubmissionError, parse_file_name, read_submission
+from orchestration.lib.conform import Batch, Conformer
+from orchestration.lib.parse import FILE_NAME, ParsedFile, SubmissionError, parse_file_name, read_submission
 from orchestration.lib.registry import Registry, Submission
 from orchestration.lib.settings import SEEDS_DIR, DataPaths
-from sources.contract import contracts
+from sources.contract import Contract, contracts
 
 MAX_REPORTED_ERRORS = 20
 
@@ -103,9 +103,22 @@ def providers_by_type() -> dict[str, list[str]]:
     return found
 
 
-def ingest_file(paths: DataPaths, registry: Registry, landing_file: LandingFile, conformer: Conformer,
-                run_id: str | None = None) -> Submission | None:
-    """Take one landing file as far as a pending batch; None if this exact file was already received."""
+@dataclass(frozen=True)
+class Received:
+    """A file registered, archived and parsed, waiting to be conformed with the provider's other new files."""
+
+    submission_id: int
+    file_name: str
+    contract: Contract
+    provider: str
+    period: str
+    parsed: ParsedFile
+
+
+def receive(paths: DataPaths, registry: Registry, landing_file: LandingFile, run_id: str | None = None
+            ) -> Submission | Received | None:
+    """Register, archive and parse one landing file: None if this exact file was already received, the rejected
+    submission if it cannot be read, else the parsed file."""
     checksum = sha256_of(landing_file.path)
     if registry.seen(landing_file.name, checksum):
         return None
@@ -134,22 +147,48 @@ def ingest_file(paths: DataPaths, registry: Registry, landing_file: LandingFile,
         report = _write_error_report(paths, submission_id, landing_file.name, None, str(exc))
         registry.update(submission_id, status="rejected", reasons=[str(exc)], error_report=str(report))
         return registry.get(submission_id)
-    _, period_end = period_bounds(parts["period"])
-    batch = conformer.conform(parsed.table, contract, parsed.layout, parts["provider"], period_end)
     registry.update(submission_id, layout=parsed.layout, rows=parsed.table.num_rows)
+    return Received(submission_id, landing_file.name, contract, parts["provider"], parts["period"], parsed)
+
+
+def conform_received(paths: DataPaths, registry: Registry, received: list[Received], conformer: Conformer
+                     ) -> list[Submission]:
+    """Check and pseudonymise parsed files, those of one feed, layout and provider in one pass; write each file's
+    pending batch, or quarantine it with its error report."""
+    groups: dict[tuple[str, str, str], list[Received]] = {}
+    for item in received:
+        groups.setdefault((item.contract.feed, item.parsed.layout, item.provider), []).append(item)
+    for (_, layout, provider), items in groups.items():
+        batches = conformer.conform_many([(i.parsed.table, period_bounds(i.period)[1]) for i in items],
+                                         items[0].contract, layout, provider)
+        for item, batch in zip(items, batches, strict=True):
+            _store(paths, registry, item, batch)
+    return [registry.get(item.submission_id) for item in received]
+
+
+def _store(paths: DataPaths, registry: Registry, item: Received, batch: Batch) -> None:
     if batch.errors.num_rows:
-        report = _write_error_report(paths, submission_id, landing_file.name, batch.errors, None)
-        registry.update(submission_id, status="quarantined", reasons=_summarise(landing_file.name, batch.errors),
+        report = _write_error_report(paths, item.submission_id, item.file_name, batch.errors, None)
+        registry.update(item.submission_id, status="quarantined", reasons=_summarise(item.file_name, batch.errors),
                         error_report=str(report))
-        return registry.get(submission_id)
-    table = batch.table.append_column("submission_id", pa.array([submission_id] * batch.table.num_rows, pa.int64()))
-    for name, value in (("provider_code", parts["provider"]), ("period", parts["period"])):
-        table = table.append_column(name, pa.array([value] * table.num_rows, pa.string()))
-    pending = paths.pending / contract.feed / f"{submission_id:06d}_{parts['provider']}_{parts['period']}.parquet"
+        return
+    rows = batch.table.num_rows
+    table = batch.table.append_column("submission_id", pa.array([item.submission_id] * rows, pa.int64()))
+    for name, value in (("provider_code", item.provider), ("period", item.period)):
+        table = table.append_column(name, pa.array([value] * rows, pa.string()))
+    pending = paths.pending / item.contract.feed / f"{item.submission_id:06d}_{item.provider}_{item.period}.parquet"
     pending.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(table, pending)
-    registry.update(submission_id, status="pending", batch_path=str(pending))
-    return registry.get(submission_id)
+    registry.update(item.submission_id, status="pending", batch_path=str(pending))
+
+
+def ingest_file(paths: DataPaths, registry: Registry, landing_file: LandingFile, conformer: Conformer,
+                run_id: str | None = None) -> Submission | None:
+    """Take one landing file as far as a pending batch; None if this exact file was already received."""
+    outcome = receive(paths, registry, landing_file, run_id)
+    if isinstance(outcome, Received):
+        return conform_received(paths, registry, [outcome], conformer)[0]
+    return outcome
 
 
 def promote(paths: DataPaths, registry: Registry, submission: Submission) -> Submission:
@@ -197,16 +236,21 @@ def ingest_landing(paths: DataPaths, registry: Registry, conformer: Conformer, w
                    run_id: str | None = None) -> IngestSummary:
     """Ingest every new landing file whose name ``wanted`` accepts, oldest arrival first."""
     summary = IngestSummary()
+    received: list[Received] = []
     for landing_file in discover(paths.landing):
         if not wanted(landing_file.name):
             continue
         summary.seen += 1
-        submission = ingest_file(paths, registry, landing_file, conformer, run_id)
-        if submission is None:
+        outcome = receive(paths, registry, landing_file, run_id)
+        if outcome is None:
             summary.already_received += 1
-            continue
-        summary.submissions.append(submission)
-        summary.rows += submission.rows or 0
+        elif isinstance(outcome, Received):
+            received.append(outcome)
+        else:
+            summary.submissions.append(outcome)
+    summary.submissions += conform_received(paths, registry, received, conformer)
+    summary.submissions.sort(key=lambda s: s.submission_id)
+    summary.rows = sum(s.rows or 0 for s in summary.submissions)
     return summary
 
 

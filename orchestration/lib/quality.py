@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from orchestration.lib.ingest import promote, quarantine
@@ -30,7 +33,7 @@ if TYPE_CHECKING:
 
 ERROR, WARNING = "error", "warning"
 
-# Rules beyond the contract, per feed: (expectation class name, kwargs, severity).
+# Row rules beyond the contract, per feed: (expectation class name, kwargs, severity).
 FEED_RULES: dict[str, list[tuple[str, dict[str, Any], str]]] = {
     "referrals": [
         ("ExpectColumnPairValuesAToBeGreaterThanB",
@@ -40,9 +43,14 @@ FEED_RULES: dict[str, list[tuple[str, dict[str, Any], str]]] = {
          {"column_A": "closed_date", "column_B": "referral_date", "or_equal": True,
           "ignore_row_if": "either_value_is_missing"}, ERROR),
     ],
+}
+
+# Measures of a whole batch, per feed: (measure, how to compute it from the batch, bounds, severity). They are
+# validated as a table of one row per batch, so that one Great Expectations run covers many batches.
+BATCH_MEASURES: dict[str, list[tuple[str, Callable[[pd.DataFrame], float], dict[str, float], str]]] = {
     "children": [
-        ("ExpectColumnValuesToNotBeNull", {"column": "lgd_code", "mostly": 0.95}, WARNING),
-        ("ExpectColumnMeanToBeBetween", {"column": "has_valid_hcn", "min_value": 0.85}, WARNING),
+        ("valid_hcn_share", lambda batch: batch["has_valid_hcn"].mean(), {"min_value": 0.85}, WARNING),
+        ("known_area_share", lambda batch: batch["lgd_code"].notna().mean(), {"min_value": 0.95}, WARNING),
     ],
 }
 
@@ -56,7 +64,11 @@ class GateResult:
 
 
 def suite_spec(contract: Contract) -> list[tuple[str, dict[str, Any], str]]:
-    """The feed's expectations as (class name, kwargs, severity), derived from its contract."""
+    """The feed's row expectations as (class name, kwargs, severity), derived from its contract.
+
+    They hold for every row of every batch, so they can be checked on several batches at once; the record key
+    is unique within a batch (``submission_id``), as a record comes again in later months.
+    """
     spec: list[tuple[str, dict[str, Any], str]] = []
     for col in contract.columns:
         if col.is_identifying:
@@ -75,14 +87,15 @@ def suite_spec(contract: Contract) -> list[tuple[str, dict[str, Any], str]]:
     if contract.column_by_role("local_child_id") is not None:
         spec.append(("ExpectColumnValuesToNotBeNull", {"column": "child_ref"}, ERROR))
     if contract.column_by_role("date_of_birth") is not None:
-        spec.append(("ExpectColumnValuesToNotBeNull", {"column": "child_key"}, ERROR))
-    key = [("child_ref" if contract.column(k).role == "local_child_id" else k) for k in contract.key]
-    if len(key) == 1:
-        spec.append(("ExpectColumnValuesToBeUnique", {"column": key[0]}, ERROR))
-    else:
-        spec.append(("ExpectCompoundColumnsToBeUnique", {"column_list": key}, ERROR))
+        spec.append(("ExpectColumnValuesToNotBeNull", {"column": "demographic_key"}, ERROR))
+    spec.append(("ExpectCompoundColumnsToBeUnique", {"column_list": ["submission_id", *contract.batch_key]}, ERROR))
     spec += FEED_RULES.get(contract.feed, [])
     return spec
+
+
+def measure_spec(contract: Contract) -> list[tuple[str, dict[str, Any], str]]:
+    return [("ExpectColumnValuesToBeBetween", {"column": name, **bounds}, severity)
+            for name, _, bounds, severity in BATCH_MEASURES.get(contract.feed, [])]
 
 
 @functools.cache
@@ -99,13 +112,13 @@ def _context() -> tuple[Any, Any]:
 
 
 @functools.cache
-def build_suite(contract: Contract) -> gx.ExpectationSuite:
+def build_suite(contract: Contract, kind: str = "rows") -> gx.ExpectationSuite:
     import great_expectations as gx
     import great_expectations.expectations as gxe
 
     context, _ = _context()
-    suite = gx.ExpectationSuite(name=f"{contract.feed}_batch")
-    for class_name, kwargs, severity in suite_spec(contract):
+    suite = gx.ExpectationSuite(name=f"{contract.feed}_batch" if kind == "rows" else f"{contract.feed}_batch_measures")
+    for class_name, kwargs, severity in (suite_spec(contract) if kind == "rows" else measure_spec(contract)):
         suite.add_expectation(getattr(gxe, class_name)(**kwargs, meta={"severity": severity}))
     return context.suites.add(suite)
 
@@ -123,30 +136,82 @@ def _describe(result: Any) -> str:
     return f"{config.type} {kwargs}{detail}"
 
 
-def validate_batch(path: Path, contract: Contract) -> GateResult:
-    """Run the feed's suite on one Parquet batch."""
-    _, batch_definition = _context()
-    frame = pq.read_table(path).to_pandas()
+def _frame(paths: list[Path]) -> pd.DataFrame:
+    table = pa.concat_tables([pq.read_table(p) for p in paths], promote_options="default")
+    frame = table.to_pandas()
     for col in frame.columns:
-        if str(frame[col].dtype).startswith(("date", "object")) and col.endswith("_date"):
+        if col.endswith("_date") or col == "birth_month":
             frame[col] = frame[col].astype("datetime64[ns]")
+    return frame
+
+
+def _run_suite(frame: pd.DataFrame, suite: Any, submissions: list[int]) -> dict[int, GateResult]:
+    """Validate rows of several batches at once; attribute each failure to the batches whose rows broke it."""
+    results = {sid: GateResult(success=True, evaluated=len(suite.expectations)) for sid in submissions}
+    if frame.empty or not suite.expectations:
+        return results
+    _, batch_definition = _context()
     batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
-    suite = build_suite(contract)
-    # The pass/fail answer is about half the cost of one with details; details only where something failed.
-    results = batch.validate(suite, result_format={"result_format": "BOOLEAN_ONLY"})
-    if not results.success:
-        results = batch.validate(suite, result_format={"result_format": "SUMMARY"})
-    gate = GateResult(success=True, evaluated=len(results.results))
-    for result in results.results:
+    outcome = batch.validate(suite, result_format={"result_format": "BOOLEAN_ONLY"})
+    if outcome.success:
+        return results
+    outcome = batch.validate(suite, result_format={"result_format": "COMPLETE",
+                                                   "unexpected_index_column_names": ["submission_id"]})
+    for result in outcome.results:
         if result.success:
             continue
+        index = result.result.get("unexpected_index_list")
+        failing = {int(row["submission_id"]) for row in index} if index else set(submissions)
         severity = (result.expectation_config.meta or {}).get("severity", ERROR)
-        if severity == WARNING:
-            gate.warnings.append(_describe(result))
-        else:
-            gate.success = False
-            gate.failures.append(_describe(result))
-    return gate
+        for sid in failing & set(submissions):
+            sample = [row for row in (index or []) if int(row["submission_id"]) == sid]
+            description = _describe(result)
+            if index:
+                description = f"{result.expectation_config.type} {_kwargs(result)}: {len(sample)} unexpected " \
+                              f"row(s) in this batch, e.g. {[_strip(r) for r in sample[:3]]}"
+            if severity == WARNING:
+                results[sid].warnings.append(description)
+            else:
+                results[sid].success = False
+                results[sid].failures.append(description)
+    return results
+
+
+def _kwargs(result: Any) -> dict:
+    return {k: v for k, v in result.expectation_config.kwargs.items() if k not in ("batch_id", "value_set", "regex")}
+
+
+def _strip(row: dict) -> dict:
+    def plain(value: Any) -> Any:
+        if hasattr(value, "date"):
+            return str(value.date())
+        return value.item() if hasattr(value, "item") else value
+
+    return {k: plain(v) for k, v in row.items() if k != "submission_id"}
+
+
+def validate_batches(batches: dict[int, Path], contract: Contract) -> dict[int, GateResult]:
+    """Run the feed's suites on several Parquet batches (by submission id) in one pass of each suite."""
+    frame = _frame(list(batches.values()))
+    submissions = list(batches)
+    results = _run_suite(frame, build_suite(contract, "rows"), submissions)
+    if BATCH_MEASURES.get(contract.feed):
+        measures = pd.DataFrame({"submission_id": submissions})
+        for name, compute, _, _ in BATCH_MEASURES[contract.feed]:
+            values = {sid: (compute(part) if len(part) else None) for sid, part in frame.groupby("submission_id")}
+            measures[name] = [values.get(sid) for sid in submissions]
+        for sid, measured in _run_suite(measures, build_suite(contract, "measures"), submissions).items():
+            results[sid].success &= measured.success
+            results[sid].failures += measured.failures
+            results[sid].warnings += measured.warnings
+    return results
+
+
+def validate_batch(path: Path, contract: Contract) -> GateResult:
+    """Run the feed's suites on one Parquet batch."""
+    submission_ids = pq.read_table(path, columns=["submission_id"]).column("submission_id").to_pylist()
+    sid = int(submission_ids[0]) if submission_ids else 0
+    return validate_batches({sid: path}, contract)[sid]
 
 
 @dataclass
@@ -157,13 +222,15 @@ class GateSummary:
     warnings: list[str] = field(default_factory=list)
 
 
-def gate_pending(paths: DataPaths, registry: Registry, contract: Contract, provider: str) -> GateSummary:
-    """Validate each pending batch of a provider's feed, oldest first: promote it or quarantine it."""
+def gate_pending(paths: DataPaths, registry: Registry, contract: Contract, providers: list[str]) -> GateSummary:
+    """Validate the pending batches of these providers' feed; promote or quarantine each, oldest first."""
     summary = GateSummary()
-    for submission in registry.all("pending"):
-        if submission.provider != provider or submission.feed != contract.feed:
-            continue
-        result = validate_batch(Path(str(submission.batch_path)), contract)
+    pending = [s for s in registry.all("pending") if s.provider in providers and s.feed == contract.feed]
+    if not pending:
+        return summary
+    results = validate_batches({s.submission_id: Path(str(s.batch_path)) for s in pending}, contract)
+    for submission in pending:
+        result = results[submission.submission_id]
         name = submission.file_name
         if result.success:
             promoted = promote(paths, registry, submission)

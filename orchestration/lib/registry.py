@@ -7,6 +7,7 @@ never contends with the warehouse's single DuckDB writer.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import sqlite3
@@ -55,23 +56,29 @@ class Submission:
 
 
 class Registry:
+    """One connection per registry object; each call is its own transaction (WAL, so readers never wait)."""
+
     def __init__(self, path: Path):
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        self._con = sqlite3.connect(self.path, timeout=30)
+        self._con.row_factory = sqlite3.Row
+        self._con.execute("pragma journal_mode = wal")
+        self._con.execute("pragma synchronous = normal")
         with self._connect() as con:
             con.executescript(SCHEMA)
 
+    def close(self) -> None:
+        self._con.close()
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            self._con.close()
+
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        con = sqlite3.connect(self.path, timeout=30)
-        con.row_factory = sqlite3.Row
-        con.execute("pragma journal_mode = wal")
-        con.execute("pragma synchronous = normal")
-        try:
-            with con:
-                yield con
-        finally:
-            con.close()
+        with self._con:
+            yield self._con
 
     def seen(self, file_name: str, checksum: str) -> Submission | None:
         """A submission of the same file with the same content, if one was already received."""

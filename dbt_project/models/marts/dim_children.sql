@@ -8,7 +8,7 @@ with children as (
             partition by child_key
             order by last_submission_period desc, provider_code
         ) as recency_rank
-    from {{ ref('int_trust__children_latest') }}
+    from {{ ref('int_trust__children_keyed') }}
 
 )
 

@@ -7,7 +7,7 @@ with referrals as (
 
 children as (
 
-    select * from {{ ref('int_trust__children_latest') }}
+    select * from {{ ref('int_trust__children_keyed') }}
 
 ),
 
