@@ -7,6 +7,7 @@ import dagster as dg
 from orchestration.defs.dbt import dbt_resource, source_feeds, warehouse_models
 from orchestration.defs.ingest import build_ingest_definitions
 from orchestration.defs.publish import published_analytics
+from orchestration.defs.sensors import landing_sensor
 
 ingest_assets, gate_checks = build_ingest_definitions(source_feeds())
 
@@ -20,5 +21,6 @@ defs = dg.Definitions(
     assets=[*ingest_assets, warehouse_models, published_analytics],
     asset_checks=gate_checks,
     jobs=[warehouse_job],
+    sensors=[landing_sensor],
     resources={"dbt": dbt_resource()},
 )

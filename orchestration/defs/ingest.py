@@ -13,6 +13,7 @@ import dagster as dg
 
 from orchestration.lib.conform import Conformer
 from orchestration.lib.ingest import ingest_landing, is_known_submission, providers_by_type
+from orchestration.lib.parse import FILE_NAME
 from orchestration.lib.progress import report
 from orchestration.lib.pseudonymise import pseudonymisation_key
 from orchestration.lib.registry import Registry
@@ -113,7 +114,10 @@ def _batches_asset(contract: Contract, upstream: list[dg.AssetKey]) -> dg.Assets
     return batches
 
 
-@dg.asset(key=dg.AssetKey(["ingest", "unrecognised_files"]), group_name="ingest", kinds={"python"},
+UNRECOGNISED_KEY = dg.AssetKey(["ingest", "unrecognised_files"])
+
+
+@dg.asset(key=UNRECOGNISED_KEY, group_name="ingest", kinds={"python"},
           description="Landing files whose names match no provider and feed: archived, registered and rejected "
                       "with a reason, never lost.")
 def unrecognised_files(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
@@ -161,3 +165,14 @@ def build_ingest_definitions(
             upstream.append(ingest_key(source, feed))
         assets.append(_batches_asset(contract, upstream))
     return assets, checks
+
+
+def asset_key_for_file(name: str) -> dg.AssetKey:
+    """The ingest asset that takes a landing file of this name (unrecognised names have their own asset)."""
+    if not is_known_submission(name):
+        return UNRECOGNISED_KEY
+    parts = FILE_NAME.match(name)
+    assert parts is not None
+    provider_type = contracts()[parts["feed"]].provider_type
+    source = parts["provider"] if ASSET_PER_PROVIDER.get(provider_type, False) else provider_type
+    return ingest_key(source, parts["feed"])

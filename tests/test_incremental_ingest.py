@@ -1,0 +1,62 @@
+"""A new file starts a run of only its own ingest asset and what depends on it (the landing sensor)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from orchestration.cli import main
+from orchestration.definitions import defs
+from orchestration.lib.registry import Registry
+
+
+@pytest.fixture
+def loaded(small_landing: Path, data_dir: Path) -> Path:
+    shutil.copytree(small_landing, data_dir / "landing")
+    assert main(["run"]) == 0
+    return data_dir
+
+
+def _evaluate(cursor: str | None) -> dg.SensorResult | dg.SkipReason:
+    sensor = defs.get_sensor_def("landing_sensor")
+    with dg.build_sensor_context(cursor=cursor, definitions=defs) as context:
+        return sensor(context)
+
+
+def test_one_new_month_for_one_trust_processes_only_that_submission(loaded: Path) -> None:
+    first = _evaluate(None)
+    assert isinstance(first, dg.SensorResult)  # a new deployment sees every file as new
+    assert isinstance(_evaluate(first.cursor), dg.SkipReason)
+
+    march = next(p for p in (loaded / "landing").rglob("BHSCT_referrals_2025-03.csv"))
+    april = loaded / "landing" / "2025-05-07" / "BHSCT_referrals_2025-04.csv"
+    april.parent.mkdir()
+    shutil.copyfile(march, april)
+    os.utime(april, (march.stat().st_mtime + 86_400 * 30,) * 2)
+
+    result = _evaluate(first.cursor)
+    assert isinstance(result, dg.SensorResult)
+    (request,) = result.run_requests
+    selected = set(request.asset_selection)
+    ingest_selected = {k for k in selected if k.path[0] == "ingest"}
+    assert ingest_selected == {dg.AssetKey(["ingest", "bhsct", "referrals"])}
+    assert dg.AssetKey(["published", "analytics"]) in selected
+    assert dg.AssetKey(["batches", "children"]) not in selected
+
+    before = {s.submission_id for s in Registry(loaded / "restricted" / "registry.sqlite").all()}
+    run = defs.resolve_implicit_global_asset_job_def().execute_in_process(
+        asset_selection=list(request.asset_selection), instance=dg.DagsterInstance.ephemeral())
+    assert run.success
+    steps = {e.step_key for e in run.all_events if e.event_type_value == "STEP_SUCCESS"}
+    assert {s for s in steps if s.startswith("ingest")} == {"ingest__bhsct__referrals",
+                                                             "ingest__bhsct__referrals_quality_gate"}
+    new = [s for s in Registry(loaded / "restricted" / "registry.sqlite").all() if s.submission_id not in before]
+    assert [(s.file_name, s.status) for s in new] == [("BHSCT_referrals_2025-04.csv", "accepted")]
+    with duckdb.connect(str(loaded / "published" / "analytics.duckdb"), read_only=True) as con:
+        periods = con.execute("select count(*) from publication_batches where period = '2025-04'").fetchone()[0]
+    assert periods == 1
