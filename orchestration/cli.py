@@ -12,6 +12,7 @@ import argparse
 import contextlib
 import json
 import os
+import signal
 import sys
 import time
 from collections import Counter
@@ -131,7 +132,9 @@ def _status(args: argparse.Namespace) -> int:
         print("[]" if args.json else f"No submissions received yet (registry {paths.registry}).")
         return 0
     records = []
-    for s in Registry(paths.registry).all():
+    for s in Registry(paths.registry).all(args.status):
+        if (args.provider and s.provider != args.provider) or (args.feed and s.feed != args.feed):
+            continue
         record = s.as_dict()
         record["file"] = record.pop("file_name")
         records.append(record)
@@ -191,6 +194,8 @@ def _query(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if hasattr(signal, "SIGPIPE") and argv is None:
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `cdw status | head` ends quietly
     parser = argparse.ArgumentParser(prog="cdw", description="Northern Ireland regional children's data warehouse")
     commands = parser.add_subparsers(dest="command", required=True)
     gen = commands.add_parser("generate", help="write synthetic provider submissions into a landing area")
@@ -204,6 +209,10 @@ def main(argv: list[str] | None = None) -> int:
     run.set_defaults(handler=_run)
     status = commands.add_parser("status", help="list every submission received and what became of it")
     status.add_argument("--json", action="store_true", help="print a JSON list of submissions")
+    status.add_argument("--status", choices=["received", "pending", "accepted", "quarantined", "superseded",
+                                             "rejected"], help="only submissions with this status")
+    status.add_argument("--provider", help="only this provider's submissions (e.g. BHSCT)")
+    status.add_argument("--feed", help="only this feed's submissions (e.g. referrals)")
     status.set_defaults(handler=_status)
     sync = commands.add_parser("contracts", help="write the dbt sources, staging and latest-state models "
                                                  "that follow from the feed contracts")
