@@ -149,27 +149,58 @@ def _status(args: argparse.Namespace) -> int:
         print("  ".join(f"{c!s:<{w}}" for c, w in zip(cells, (6, 8, 18, 8, 6, 7, 19, 11, 0), strict=True)))
         for reason in r["reasons"][:5]:
             print(f"{'':>8}{reason}")
+        if r["status"] == "quarantined" and r["superseded_by"]:
+            print(f"{'':>8}cured by resubmission {r['superseded_by']}")
         if r["status"] in ("rejected", "quarantined") and r["error_report"]:
             print(f"{'':>8}error report: {r['error_report']}")
+        if r["validation_docs"] and (r["status"] == "quarantined" or r["reasons"]):
+            print(f"{'':>8}data docs: {r['validation_docs']}")
     counts = Counter(r["status"] for r in records)
     print(f"\n{len(records)} submissions: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
     return 0
 
 
-def _contracts(args: argparse.Namespace) -> int:
-    from sources.dbt_models import stale_files, write_files
+def derived_files() -> dict[Path, str]:
+    """Every committed file that follows from the feed contracts: the dbt layer and the GX suites."""
+    from orchestration.lib.quality import expected_suite_files
+    from sources.dbt_models import expected_files, hand_written
 
+    files = {path: text for path, text in expected_files().items() if not hand_written(path)}
+    return files | expected_suite_files()
+
+
+def stale_derived_files() -> list[Path]:
+    return [p for p, text in derived_files().items() if not p.exists() or p.read_text(encoding="utf-8") != text]
+
+
+def _contracts(args: argparse.Namespace) -> int:
     if args.check:
-        stale = stale_files()
+        stale = stale_derived_files()
         for path in stale:
             print(f"out of date with the contracts: {path}", file=sys.stderr)
         if stale:
             print("run `cdw contracts` to rewrite them", file=sys.stderr)
         return 1 if stale else 0
-    written = write_files()
-    print(f"{len(written)} dbt file(s) rewritten from the contracts" if written else "dbt files are up to date")
+    files = derived_files()
+    written = stale_derived_files()
+    for path in written:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(files[path], encoding="utf-8")
+    print(f"{len(written)} file(s) rewritten from the contracts" if written else "derived files are up to date")
     for path in written:
         print(f"  {path}")
+    return 0
+
+
+def _docs(args: argparse.Namespace) -> int:
+    from orchestration.lib.quality import build_docs_index
+    from orchestration.lib.settings import DataPaths
+
+    paths = DataPaths.from_env()
+    if not (paths.root / "gx").exists():
+        print("No validation results yet: run `cdw run` first.", file=sys.stderr)
+        return 1
+    print(f"Data Docs: {build_docs_index(paths)}")
     return 0
 
 
@@ -214,10 +245,12 @@ def main(argv: list[str] | None = None) -> int:
     status.add_argument("--provider", help="only this provider's submissions (e.g. BHSCT)")
     status.add_argument("--feed", help="only this feed's submissions (e.g. referrals)")
     status.set_defaults(handler=_status)
-    sync = commands.add_parser("contracts", help="write the dbt sources, staging and latest-state models "
-                                                 "that follow from the feed contracts")
+    sync = commands.add_parser("contracts", help="write what follows from the feed contracts: dbt sources, "
+                                                 "staging and latest-state models, Great Expectations suites")
     sync.add_argument("--check", action="store_true", help="only report files that are out of date (exit 1)")
     sync.set_defaults(handler=_contracts)
+    docs = commands.add_parser("docs", help="build the Great Expectations Data Docs index of every gate run")
+    docs.set_defaults(handler=_docs)
     query = commands.add_parser("query", help="run SQL against the published (read-only) analytics database")
     query.add_argument("sql", help="a SQL query, e.g. \"select * from mart_referrals_by_trust_month limit 5\"")
     query.add_argument("--max-rows", type=int, default=40)

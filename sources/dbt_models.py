@@ -224,13 +224,13 @@ where distinct_hcn_keys = 1
 """
 
 
-def _hand_written(path: Path) -> bool:
+def hand_written(path: Path) -> bool:
     return path.suffix == ".sql" and path.exists() and not path.read_text(encoding="utf-8").startswith(MARKER)
 
 
 def stale_files() -> list[Path]:
     return [path for path, text in expected_files().items()
-            if not _hand_written(path) and (not path.exists() or path.read_text(encoding="utf-8") != text)]
+            if not hand_written(path) and (not path.exists() or path.read_text(encoding="utf-8") != text)]
 
 
 def write_files() -> list[Path]:

@@ -20,6 +20,14 @@ def small_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return landing
 
 
+@pytest.fixture(scope="session")
+def short_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Three months of every provider's submissions at scale 0.01, for tests that run the pipeline several times."""
+    landing = tmp_path_factory.mktemp("short_landing")
+    generate("2024-10", "2024-12", 0.01, SMALL_SEED, landing)
+    return landing
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh data root with the demo key allowed (synthetic data only)."""

@@ -8,6 +8,12 @@ def test_generated_dbt_files_are_current_with_the_contracts() -> None:
     assert stale_files() == [], "run `cdw contracts` and commit the result"
 
 
+def test_committed_expectation_suites_are_current_with_the_contracts_and_rules() -> None:
+    from orchestration.cli import stale_derived_files
+
+    assert stale_derived_files() == [], "run `cdw contracts` and commit the result"
+
+
 def test_every_feed_has_a_source_a_staging_and_a_latest_model() -> None:
     names = {path.name for path in expected_files()}
     for contract in contracts().values():

@@ -16,8 +16,8 @@ from orchestration.lib.registry import Registry
 
 
 @pytest.fixture
-def loaded(small_landing: Path, data_dir: Path) -> Path:
-    shutil.copytree(small_landing, data_dir / "landing")
+def loaded(short_landing: Path, data_dir: Path) -> Path:
+    shutil.copytree(short_landing, data_dir / "landing")
     assert main(["run"]) == 0
     return data_dir
 
@@ -33,11 +33,11 @@ def test_one_new_month_for_one_trust_processes_only_that_submission(loaded: Path
     assert isinstance(first, dg.SensorResult)  # a new deployment sees every file as new
     assert isinstance(_evaluate(first.cursor), dg.SkipReason)
 
-    march = next(p for p in (loaded / "landing").rglob("BHSCT_referrals_2025-03.csv"))
-    april = loaded / "landing" / "2025-05-07" / "BHSCT_referrals_2025-04.csv"
-    april.parent.mkdir()
-    shutil.copyfile(march, april)
-    os.utime(april, (march.stat().st_mtime + 86_400 * 30,) * 2)
+    december = next(p for p in (loaded / "landing").rglob("BHSCT_referrals_2024-12.csv"))
+    january = loaded / "landing" / "2025-02-07" / "BHSCT_referrals_2025-01.csv"
+    january.parent.mkdir()
+    shutil.copyfile(december, january)
+    os.utime(january, (december.stat().st_mtime + 86_400 * 30,) * 2)
 
     result = _evaluate(first.cursor)
     assert isinstance(result, dg.SensorResult)
@@ -56,7 +56,7 @@ def test_one_new_month_for_one_trust_processes_only_that_submission(loaded: Path
     assert {s for s in steps if s.startswith("ingest")} == {"ingest__bhsct__referrals",
                                                              "ingest__bhsct__referrals_quality_gate"}
     new = [s for s in Registry(loaded / "restricted" / "registry.sqlite").all() if s.submission_id not in before]
-    assert [(s.file_name, s.status) for s in new] == [("BHSCT_referrals_2025-04.csv", "accepted")]
+    assert [(s.file_name, s.status) for s in new] == [("BHSCT_referrals_2025-01.csv", "accepted")]
     with duckdb.connect(str(loaded / "published" / "analytics.duckdb"), read_only=True) as con:
-        periods = con.execute("select count(*) from publication_batches where period = '2025-04'").fetchone()[0]
+        periods = con.execute("select count(*) from publication_batches where period = '2025-01'").fetchone()[0]
     assert periods == 1

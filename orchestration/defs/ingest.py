@@ -75,7 +75,7 @@ def _gate_check(source: str, providers: list[str], contract: Contract) -> dg.Ass
 
         paths = DataPaths.from_env()
         registry = Registry(paths.registry)
-        summary = gate_pending(paths, registry, contract, providers)
+        summary = gate_pending(paths, registry, contract, providers, f"{source}-{feed}-{context.run.run_id[:8]}")
         quarantined_here = set(summary.quarantined)
         refused = [f"{s.file_name}: {s.status}: {'; '.join(s.reasons[:2])}" for s in registry.all()
                    if s.run_id == context.run.run_id and s.provider in providers and s.feed == feed
@@ -89,6 +89,7 @@ def _gate_check(source: str, providers: list[str], contract: Contract) -> dg.Ass
                 "batches_accepted": len(summary.accepted),
                 "failures": dg.MetadataValue.md("\n".join(f"- {f}" for f in summary.failures + refused) or "none"),
                 "warnings": dg.MetadataValue.md("\n".join(f"- {w}" for w in summary.warnings) or "none"),
+                **{f"data_docs_{name}": dg.MetadataValue.path(page) for name, page in summary.docs.items()},
             },
         )
 

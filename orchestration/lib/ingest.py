@@ -204,6 +204,11 @@ def promote(paths: DataPaths, registry: Registry, submission: Submission) -> Sub
                         batch_path=str(kept))
     shutil.move(str(submission.batch_path), target)
     registry.update(submission.submission_id, status="accepted", batch_path=str(target))
+    place = (submission.provider, submission.feed, submission.period)
+    for earlier in registry.all("quarantined"):  # a quarantined file cured by this resubmission
+        if (earlier.provider, earlier.feed, earlier.period) == place \
+                and earlier.submission_id < submission.submission_id and earlier.superseded_by is None:
+            registry.update(earlier.submission_id, superseded_by=submission.submission_id)
     return registry.get(submission.submission_id)
 
 

@@ -1,218 +1,420 @@
-"""The quality gate: a Great Expectations suite per feed, run on each pending batch.
+"""The quality gate: Great Expectations suites run on every pending batch before anything is published.
 
-The suite follows from the feed's contract (columns present, required fields,
-code lists, the record key) plus rules the contract cannot say (for example a
-decision on or after its referral). Each expectation carries a severity in its
-``meta``: failing an ``error`` quarantines the batch; failing a ``warning``
-lets it through with the warning recorded. GX runs on a pandas DataFrame per
-batch: its SQL data source does not work on DuckDB (DESIGN_NOTES). Great
-Expectations is imported lazily: it takes seconds to import, and the Dagster
-definitions must load fast.
+Each feed has two committed suites in ``expectations/``: ``<feed>_batch`` holds row expectations (derived
+from the contract, plus the hand-written rules of ``expectations/rules.yaml``), ``<feed>_batch_measures``
+holds bounds on numbers measured per batch (its row count against the provider's usual, shares of
+unrecorded fields). Every expectation carries ``meta.severity``: a failed ``error`` quarantines the batch,
+a failed ``warning`` is recorded and the batch goes on.
+
+A batch stays the unit of decision, but one GX run covers all of a provider's pending batches of a feed:
+row expectations hold row by row (the record key is unique within ``submission_id``), measures are
+validated as a table of one row per batch, and each failure is attributed to the batches whose rows broke
+it (``unexpected_index_column_names``). GX runs on pandas DataFrames: its SQL source does not work on
+DuckDB (DESIGN_NOTES). Results are stored in a GX file context under the data root, with Data Docs pages
+per run. Great Expectations is imported lazily: it takes seconds to import.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import os
+import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+import yaml
 
-from orchestration.lib.ingest import promote, quarantine
+from orchestration.lib.ingest import period_bounds, promote, quarantine
 from orchestration.lib.registry import Registry
-from orchestration.lib.settings import DataPaths
-from sources.contract import Contract, codes
-
-if TYPE_CHECKING:
-    import great_expectations as gx
+from orchestration.lib.settings import PROJECT_ROOT, DataPaths
+from sources.contract import Contract, codes, contracts
 
 ERROR, WARNING = "error", "warning"
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+RULES = EXPECTATIONS_DIR / "rules.yaml"
+HISTORY_PERIODS = 6  # the provider's usual: the median of its last six periods
+MIN_HISTORY = 3
+MIN_ROWS = 30  # too few rows to judge a share or a ratio
 
-# Row rules beyond the contract, per feed: (expectation class name, kwargs, severity).
-FEED_RULES: dict[str, list[tuple[str, dict[str, Any], str]]] = {
-    "referrals": [
-        ("ExpectColumnPairValuesAToBeGreaterThanB",
-         {"column_A": "decision_date", "column_B": "referral_date", "or_equal": True,
-          "ignore_row_if": "either_value_is_missing"}, ERROR),
-        ("ExpectColumnPairValuesAToBeGreaterThanB",
-         {"column_A": "closed_date", "column_B": "referral_date", "or_equal": True,
-          "ignore_row_if": "either_value_is_missing"}, ERROR),
-    ],
+
+# -- the suites, derived from the contracts and the hand-written rules -------------------------------
+
+def _rules() -> dict[str, Any]:
+    return yaml.safe_load(RULES.read_text(encoding="utf-8"))
+
+
+def row_expectations(contract: Contract) -> list[dict[str, Any]]:
+    """The feed's row expectations: from the contract, then its hand-written rules."""
+    found: list[dict[str, Any]] = []
+
+    def add(kind: str, kwargs: dict[str, Any], severity: str, why: str) -> None:
+        found.append({"type": kind, "kwargs": kwargs, "meta": {"severity": severity, "why": why}})
+
+    for col in contract.columns:
+        if col.is_identifying:
+            continue
+        add("expect_column_to_exist", {"column": col.name}, ERROR, "A column of the feed contract.")
+        if col.required:
+            add("expect_column_values_to_not_be_null", {"column": col.name}, ERROR, "Required by the contract.")
+        if col.type == "code" and col.code_list:
+            add("expect_column_values_to_be_in_set", {"column": col.name, "value_set": codes(col.code_list)},
+                ERROR, f"Code list {col.code_list} (spec section 4).")
+        if col.type == "codes" and col.code_list:
+            alternatives = "|".join(codes(col.code_list))
+            add("expect_column_values_to_match_regex",
+                {"column": col.name, "regex": f"^({alternatives})(\\|({alternatives}))*$"}, ERROR,
+                f"Codes of list {col.code_list}, separated by |.")
+        if col.minimum is not None:
+            add("expect_column_values_to_be_between", {"column": col.name, "min_value": col.minimum}, ERROR,
+                f"At least {col.minimum:g}.")
+    if contract.column_by_role("local_child_id") is not None:
+        add("expect_column_values_to_not_be_null", {"column": "child_ref"}, ERROR, "Every record names its child.")
+    if contract.column_by_role("date_of_birth") is not None:
+        add("expect_column_values_to_not_be_null", {"column": "demographic_key"}, ERROR,
+            "Every child can be linked on name, date of birth and postcode.")
+    add("expect_compound_columns_to_be_unique", {"column_list": ["submission_id", *contract.batch_key]}, ERROR,
+        "A record comes once in a file (it comes again in later months).")
+    for rule in _rules().get(contract.feed, {}).get("rows", []):
+        add(rule["expectation"], rule["kwargs"], rule["severity"], rule["why"])
+    return found
+
+
+def measure_expectations(contract: Contract) -> list[dict[str, Any]]:
+    rules = _rules()
+    found = []
+    for rule in rules.get("_all_feeds", {}).get("measures", []) + rules.get(contract.feed, {}).get("measures", []):
+        found.append({"type": rule["expectation"], "kwargs": {"column": rule["measure"], **rule["kwargs"]},
+                      "meta": {"severity": rule["severity"], "why": rule["why"]}})
+    return found
+
+
+def _domain(expectation: dict[str, Any]) -> tuple:
+    kwargs = expectation["kwargs"]
+    columns = kwargs.get("column_list") or [kwargs.get(k) for k in ("column", "column_A", "column_B")]
+    return expectation["type"], tuple(c for c in columns if c)
+
+
+def _unique_domains(name: str, expectations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """GX keeps one expectation per type and columns: a second would silently replace the first."""
+    seen: set[tuple] = set()
+    for expectation in expectations:
+        if _domain(expectation) in seen:
+            raise ValueError(f"suite {name}: two {expectation['type']} on {_domain(expectation)[1]}; "
+                             "give the second its own measure or column")
+        seen.add(_domain(expectation))
+    return expectations
+
+
+def suite_documents(contract: Contract) -> dict[str, dict[str, Any]]:
+    """The feed's two suites as the JSON documents committed in expectations/."""
+    source = f"sources/contracts/{contract.feed}.yaml and expectations/rules.yaml"
+    return {
+        f"{contract.feed}_batch": {
+            "name": f"{contract.feed}_batch",
+            "meta": {"generated_by": "cdw contracts", "from": source,
+                     "notes": "Row expectations; the record key is unique within submission_id."},
+            "expectations": _unique_domains(f"{contract.feed}_batch", row_expectations(contract))},
+        f"{contract.feed}_batch_measures": {
+            "name": f"{contract.feed}_batch_measures",
+            "meta": {"generated_by": "cdw contracts", "from": source,
+                     "notes": "One row per batch: submission_id and the measures of orchestration/lib/quality.py."},
+            "expectations": _unique_domains(f"{contract.feed}_batch_measures", measure_expectations(contract))},
+    }
+
+
+def expected_suite_files() -> dict[Path, str]:
+    return {EXPECTATIONS_DIR / f"{name}.json": json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+            for contract in contracts().values() for name, document in suite_documents(contract).items()}
+
+
+def load_suite_document(name: str) -> dict[str, Any]:
+    return json.loads((EXPECTATIONS_DIR / f"{name}.json").read_text(encoding="utf-8"))
+
+
+# -- context the rules need: ages, and the placement's episode -----------------------------------------
+
+def _age(birth_month: pd.Series, day: pd.Series) -> pd.Series:
+    """Whole years from the first of the month of birth (as the warehouse counts ages)."""
+    birth, when = pd.to_datetime(birth_month), pd.to_datetime(day)
+    return ((when.dt.year - birth.dt.year) * 12 + when.dt.month - birth.dt.month) // 12
+
+
+def _lookup(paths: DataPaths, feed: str, providers: list[str], columns: str, key: str) -> pd.DataFrame:
+    """The latest accepted or pending rows of another feed of the same providers."""
+    files = [str(p) for folder in (paths.current / feed, paths.pending / feed) if folder.exists()
+             for p in folder.glob("*.parquet")]
+    if not files:
+        return pd.DataFrame()
+    listed = ", ".join(f"'{f}'" for f in files)
+    wanted = ", ".join(f"'{p}'" for p in providers)
+    return duckdb.sql(
+        f"select {columns} from read_parquet([{listed}], union_by_name = true) "
+        f"where provider_code in ({wanted}) qualify row_number() over "
+        f"(partition by provider_code, {key} order by period desc, submission_id desc) = 1").df()
+
+
+def add_context(frame: pd.DataFrame, contract: Contract, paths: DataPaths | None) -> pd.DataFrame:
+    """Columns the hand-written rules look at, derived from the batch (and the provider's other feeds)."""
+    feed = contract.feed
+    if frame.empty:
+        return frame
+    if feed == "children":
+        period_end = frame["period"].map(lambda p: period_bounds(p)[1])
+        frame["age_at_period_end"] = _age(frame["birth_month"], period_end)
+    elif feed == "sure_start_registrations":
+        frame["age_at_registration"] = _age(frame["birth_month"], frame["registration_date"])
+    elif feed == "family_support":
+        frame["age_at_referral"] = _age(frame["birth_month"], frame["referral_date"])
+    elif feed in ("placements", "care_leavers") and paths is not None:
+        providers = sorted(frame["provider_code"].unique())
+        if feed == "placements":
+            episodes = _lookup(paths, "care_episodes", providers,
+                               "provider_code, episode_id, start_date as episode_start_date, "
+                               "end_date as episode_end_date", "episode_id")
+            columns = ["episode_start_date", "episode_end_date"]
+            frame = frame.merge(episodes, how="left", on=["provider_code", "episode_id"]) if not episodes.empty \
+                else frame.assign(**{c: pd.NaT for c in columns})
+        else:
+            children = _lookup(paths, "children", providers, "provider_code, child_ref, birth_month", "child_ref")
+            frame = frame.merge(children, how="left", on=["provider_code", "child_ref"]) if not children.empty \
+                else frame.assign(birth_month=pd.NaT)
+            frame["age_at_contact"] = _age(frame["birth_month"], frame["contact_date"])
+    for col in frame.columns:
+        if col.endswith("_date") or col == "birth_month":
+            frame[col] = pd.to_datetime(frame[col])
+    return frame
+
+
+# -- measures of a whole batch ----------------------------------------------------------------------
+
+def _share(batch: pd.DataFrame, column: str, values: tuple[str, ...]) -> float | None:
+    if len(batch) < MIN_ROWS or column not in batch:
+        return None
+    return float(batch[column].isin(values).mean())
+
+
+MEASURES: dict[str, Callable[[pd.DataFrame], float | None]] = {
+    "valid_hcn_share": lambda b: float(b["has_valid_hcn"].mean()) if len(b) else None,
+    "known_area_share": lambda b: float(b["lgd_code"].notna().mean()) if len(b) else None,
+    "religion_unrecorded_share": lambda b: _share(b, "religion", ("NREC",)),
+    "ethnicity_unrecorded_share": lambda b: _share(b, "ethnicity", ("NREC",)),
+    "fte_balanced_share": lambda b: float(
+        ((b["staff_in_post_fte"] + b["vacant_fte"] - b["funded_fte"]).abs() <= 1.0).mean()) if len(b) else None,
+}
+# Measures against the provider's history: (measure, the batch measure or row count it compares, how).
+HISTORICAL = {
+    "row_count_ratio": ("rows", "ratio"),
+    "row_count_surge": ("rows", "ratio"),  # the same ratio, bounded above with another severity
+    "religion_unrecorded_jump": ("religion_unrecorded_share", "difference"),
+    "ethnicity_unrecorded_jump": ("ethnicity_unrecorded_share", "difference"),
 }
 
-# Measures of a whole batch, per feed: (measure, how to compute it from the batch, bounds, severity). They are
-# validated as a table of one row per batch, so that one Great Expectations run covers many batches.
-BATCH_MEASURES: dict[str, list[tuple[str, Callable[[pd.DataFrame], float], dict[str, float], str]]] = {
-    "children": [
-        ("valid_hcn_share", lambda batch: batch["has_valid_hcn"].mean(), {"min_value": 0.85}, WARNING),
-        ("known_area_share", lambda batch: batch["lgd_code"].notna().mean(), {"min_value": 0.95}, WARNING),
-    ],
-}
 
+def _usual(history: list[dict[str, Any]], name: str) -> float | None:
+    values = [h[name] for h in history[-HISTORY_PERIODS:] if h.get(name) is not None]
+    return statistics.median(values) if len(values) >= MIN_HISTORY else None
+
+
+def base_measures(batch: pd.DataFrame) -> dict[str, float | None]:
+    measured: dict[str, float | None] = {"rows": float(len(batch))}
+    for name, compute in MEASURES.items():
+        try:
+            measured[name] = compute(batch)
+        except KeyError:
+            continue
+    return measured
+
+
+def historical_measures(measured: dict[str, float | None], history: list[dict[str, Any]]
+                        ) -> dict[str, float | None]:
+    """Add the measures that compare a batch with its provider's earlier periods (oldest first)."""
+    out = dict(measured)
+    for name, (base, how) in HISTORICAL.items():
+        usual, value = _usual(history, base), measured.get(base)
+        if usual is None or value is None or (how == "ratio" and usual < MIN_ROWS):
+            out[name] = None
+        else:
+            out[name] = value / usual if how == "ratio" else value - usual
+    return out
+
+
+def prior_measures(registry: Registry, providers: list[str], feed: str) -> dict[str, dict[str, dict[str, Any]]]:
+    """Measures of the providers' earlier accepted submissions of the feed, by provider and period."""
+    prior: dict[str, dict[str, dict[str, Any]]] = {}
+    for s in registry.all():
+        if s.provider in providers and s.feed == feed and s.measures and s.status in ("accepted", "superseded"):
+            prior.setdefault(str(s.provider), {})[str(s.period)] = json.loads(s.measures)
+    return prior
+
+
+# -- running the suites ------------------------------------------------------------------------------
 
 @dataclass
 class GateResult:
     success: bool
-    failures: list[str] = field(default_factory=list)  # failed error expectations
-    warnings: list[str] = field(default_factory=list)  # failed warning expectations
-    evaluated: int = 0
-
-
-def suite_spec(contract: Contract) -> list[tuple[str, dict[str, Any], str]]:
-    """The feed's row expectations as (class name, kwargs, severity), derived from its contract.
-
-    They hold for every row of every batch, so they can be checked on several batches at once; the record key
-    is unique within a batch (``submission_id``), as a record comes again in later months.
-    """
-    spec: list[tuple[str, dict[str, Any], str]] = []
-    for col in contract.columns:
-        if col.is_identifying:
-            continue
-        spec.append(("ExpectColumnToExist", {"column": col.name}, ERROR))
-        if col.required:
-            spec.append(("ExpectColumnValuesToNotBeNull", {"column": col.name}, ERROR))
-        if col.type == "code" and col.code_list:
-            spec.append(("ExpectColumnValuesToBeInSet", {"column": col.name, "value_set": codes(col.code_list)}, ERROR))
-        if col.type == "codes" and col.code_list:
-            alternatives = "|".join(codes(col.code_list))
-            spec.append(("ExpectColumnValuesToMatchRegex",
-                         {"column": col.name, "regex": f"^({alternatives})(\\|({alternatives}))*$"}, ERROR))
-        if col.minimum is not None:
-            spec.append(("ExpectColumnValuesToBeBetween", {"column": col.name, "min_value": col.minimum}, ERROR))
-    if contract.column_by_role("local_child_id") is not None:
-        spec.append(("ExpectColumnValuesToNotBeNull", {"column": "child_ref"}, ERROR))
-    if contract.column_by_role("date_of_birth") is not None:
-        spec.append(("ExpectColumnValuesToNotBeNull", {"column": "demographic_key"}, ERROR))
-    spec.append(("ExpectCompoundColumnsToBeUnique", {"column_list": ["submission_id", *contract.batch_key]}, ERROR))
-    spec += FEED_RULES.get(contract.feed, [])
-    return spec
-
-
-def measure_spec(contract: Contract) -> list[tuple[str, dict[str, Any], str]]:
-    return [("ExpectColumnValuesToBeBetween", {"column": name, **bounds}, severity)
-            for name, _, bounds, severity in BATCH_MEASURES.get(contract.feed, [])]
+    failures: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 @functools.cache
-def _context() -> tuple[Any, Any]:
+def _context(root: str | None) -> Any:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    context = gx.get_context(mode="ephemeral")
+    context = gx.get_context(mode="ephemeral") if root is None else gx.get_context(mode="file",
+                                                                                   project_root_dir=root)
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
-    batch_definition = (context.data_sources.add_pandas("batches").add_dataframe_asset("batch")
-                        .add_batch_definition_whole_dataframe("whole_batch"))
-    return context, batch_definition
+    return context
 
 
-@functools.cache
-def build_suite(contract: Contract, kind: str = "rows") -> gx.ExpectationSuite:
+def _checkpoint(root: str | None, suite_name: str) -> Any:
+    """A checkpoint validating a DataFrame against the committed suite (kept in step with it)."""
     import great_expectations as gx
-    import great_expectations.expectations as gxe
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
-    context, _ = _context()
-    suite = gx.ExpectationSuite(name=f"{contract.feed}_batch" if kind == "rows" else f"{contract.feed}_batch_measures")
-    for class_name, kwargs, severity in (suite_spec(contract) if kind == "rows" else measure_spec(contract)):
-        suite.add_expectation(getattr(gxe, class_name)(**kwargs, meta={"severity": severity}))
-    return context.suites.add(suite)
+    context = _context(root)
+    document = load_suite_document(suite_name)
+    suite = gx.ExpectationSuite(name=suite_name, meta=document["meta"])
+    for item in document["expectations"]:
+        suite.add_expectation_configuration(ExpectationConfiguration(**item))
+    suite = context.suites.add_or_update(suite)
+    source = context.data_sources.add_or_update_pandas("batches")
+    asset = next((a for a in source.assets if a.name == suite_name), None) or source.add_dataframe_asset(suite_name)
+    batch_definition = next((b for b in asset.batch_definitions if b.name == "batches"), None) \
+        or asset.add_batch_definition_whole_dataframe("batches")
+    definition = context.validation_definitions.add_or_update(
+        gx.ValidationDefinition(name=suite_name, data=batch_definition, suite=suite))
+    return context.checkpoints.add_or_update(gx.Checkpoint(
+        name=suite_name, validation_definitions=[definition],
+        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["submission_id"],
+                       "partial_unexpected_count": 5}))
 
 
-def _describe(result: Any) -> str:
+def _describe(result: Any, rows: list[dict[str, Any]]) -> str:
     config = result.expectation_config
     kwargs = {k: v for k, v in config.kwargs.items() if k not in ("batch_id", "value_set", "regex")}
-    detail = ""
-    unexpected = result.result.get("unexpected_count")
-    if unexpected:
-        sample = result.result.get("partial_unexpected_list", [])[:3]
-        detail = f": {unexpected} unexpected value(s), e.g. {sample}"
-    elif "observed_value" in result.result:
-        detail = f": observed {result.result['observed_value']}"
-    return f"{config.type} {kwargs}{detail}"
+    why = (config.meta or {}).get("why", "")
+    if rows:
+        sample = [{k: _plain(v) for k, v in r.items() if k != "submission_id"} for r in rows[:3]]
+        return f"{config.type} {kwargs}: {len(rows)} unexpected row(s), e.g. {sample}. {why}".strip()
+    observed = result.result.get("observed_value")
+    return f"{config.type} {kwargs}" + (f": observed {observed}" if observed is not None else "") + f". {why}"
 
 
-def _frame(paths: list[Path]) -> pd.DataFrame:
-    table = pa.concat_tables([pq.read_table(p) for p in paths], promote_options="default")
-    frame = table.to_pandas()
-    for col in frame.columns:
-        if col.endswith("_date") or col == "birth_month":
-            frame[col] = frame[col].astype("datetime64[ns]")
-    return frame
+def _plain(value: Any) -> Any:
+    if hasattr(value, "date"):
+        return str(value.date())
+    return value.item() if hasattr(value, "item") else value
 
 
-def _run_suite(frame: pd.DataFrame, suite: Any, submissions: list[int]) -> dict[int, GateResult]:
-    """Validate rows of several batches at once; attribute each failure to the batches whose rows broke it."""
-    results = {sid: GateResult(success=True, evaluated=len(suite.expectations)) for sid in submissions}
-    if frame.empty or not suite.expectations:
-        return results
-    _, batch_definition = _context()
-    batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
-    outcome = batch.validate(suite, result_format={"result_format": "BOOLEAN_ONLY"})
-    if outcome.success:
-        return results
-    outcome = batch.validate(suite, result_format={"result_format": "COMPLETE",
-                                                   "unexpected_index_column_names": ["submission_id"]})
-    for result in outcome.results:
+def run_suite(frame: pd.DataFrame, suite_name: str, submissions: list[int], root: str | None,
+              run_name: str) -> tuple[dict[int, GateResult], Any]:
+    """Validate several batches' rows in one GX run; attribute each failure to the batches that broke it."""
+    results = {sid: GateResult(success=True) for sid in submissions}
+    if frame.empty or not load_suite_document(suite_name)["expectations"]:
+        return results, None
+    import great_expectations as gx
+
+    checkpoint = _checkpoint(root, suite_name)
+    outcome = checkpoint.run(batch_parameters={"dataframe": frame}, run_id=gx.RunIdentifier(run_name=run_name))
+    identifier, validation = next(iter(outcome.run_results.items()))
+    for result in validation.results:
         if result.success:
             continue
         index = result.result.get("unexpected_index_list")
         failing = {int(row["submission_id"]) for row in index} if index else set(submissions)
         severity = (result.expectation_config.meta or {}).get("severity", ERROR)
         for sid in failing & set(submissions):
-            sample = [row for row in (index or []) if int(row["submission_id"]) == sid]
-            description = _describe(result)
-            if index:
-                description = f"{result.expectation_config.type} {_kwargs(result)}: {len(sample)} unexpected " \
-                              f"row(s) in this batch, e.g. {[_strip(r) for r in sample[:3]]}"
+            rows = [row for row in (index or []) if int(row["submission_id"]) == sid]
+            description = _describe(result, rows)
             if severity == WARNING:
                 results[sid].warnings.append(description)
             else:
                 results[sid].success = False
                 results[sid].failures.append(description)
-    return results
+    return results, identifier
 
 
-def _kwargs(result: Any) -> dict:
-    return {k: v for k, v in result.expectation_config.kwargs.items() if k not in ("batch_id", "value_set", "regex")}
+def _frame(paths: list[Path]) -> pd.DataFrame:
+    table = pa.concat_tables([pq.read_table(p) for p in paths], promote_options="default")
+    return table.to_pandas()
 
 
-def _strip(row: dict) -> dict:
-    def plain(value: Any) -> Any:
-        if hasattr(value, "date"):
-            return str(value.date())
-        return value.item() if hasattr(value, "item") else value
+def validate_batches(batches: dict[int, Path], contract: Contract, paths: DataPaths | None = None,
+                     prior: dict[str, dict[str, dict[str, Any]]] | None = None, run_name: str = "gate"
+                     ) -> tuple[dict[int, GateResult], dict[int, dict[str, float | None]], list[Any]]:
+    """Run the feed's two suites on several Parquet batches (by submission id), one GX run each.
 
-    return {k: plain(v) for k, v in row.items() if k != "submission_id"}
-
-
-def validate_batches(batches: dict[int, Path], contract: Contract) -> dict[int, GateResult]:
-    """Run the feed's suites on several Parquet batches (by submission id) in one pass of each suite."""
-    frame = _frame(list(batches.values()))
+    ``prior`` holds the measures of the providers' earlier accepted periods; batches of earlier periods in
+    this same set count as history too; a provider's first period (which carries 24 months of history) never
+    does. Returns each batch's result, its measures, and the identifiers of the stored validation results.
+    """
+    root = str(paths.root) if paths is not None else None
     submissions = list(batches)
-    results = _run_suite(frame, build_suite(contract, "rows"), submissions)
-    if BATCH_MEASURES.get(contract.feed):
-        measures = pd.DataFrame({"submission_id": submissions})
-        for name, compute, _, _ in BATCH_MEASURES[contract.feed]:
-            values = {sid: (compute(part) if len(part) else None) for sid, part in frame.groupby("submission_id")}
-            measures[name] = [values.get(sid) for sid in submissions]
-        for sid, measured in _run_suite(measures, build_suite(contract, "measures"), submissions).items():
-            results[sid].success &= measured.success
-            results[sid].failures += measured.failures
-            results[sid].warnings += measured.warnings
-    return results
+    frame = add_context(_frame(list(batches.values())), contract, paths)
+    results, rows_id = run_suite(frame, f"{contract.feed}_batch", submissions, root, run_name)
+    grouped = dict(tuple(frame.groupby("submission_id"))) if not frame.empty else {}
+    base = {sid: base_measures(grouped.get(sid, frame.iloc[0:0])) for sid in submissions}
+    where = {int(sid): (str(part["provider_code"].iloc[0]), str(part["period"].iloc[0]))
+             for sid, part in grouped.items()}
+    measures: dict[int, dict[str, float | None]] = {}
+    for sid in submissions:
+        if sid not in where:
+            measures[sid] = historical_measures(base[sid], [])
+            continue
+        provider, period = where[sid]
+        by_period = dict((prior or {}).get(provider, {}))
+        by_period.update({where[o][1]: base[o] for o in submissions if o in where and where[o][0] == provider})
+        first = min(by_period)
+        history = [by_period[p] for p in sorted(by_period) if first < p < period]
+        measures[sid] = historical_measures(base[sid], history)
+    measured = pd.DataFrame([{"submission_id": sid, **values} for sid, values in measures.items()])
+    measure_results, measures_id = run_suite(measured, f"{contract.feed}_batch_measures", submissions, root,
+                                             run_name)
+    for sid, result in measure_results.items():
+        results[sid].success &= result.success
+        results[sid].failures += result.failures
+        results[sid].warnings += result.warnings
+    return results, measures, [i for i in (rows_id, measures_id) if i is not None]
 
 
 def validate_batch(path: Path, contract: Contract) -> GateResult:
-    """Run the feed's suites on one Parquet batch."""
+    """Run the feed's suites on one Parquet batch, in memory (no stored results, no history)."""
     submission_ids = pq.read_table(path, columns=["submission_id"]).column("submission_id").to_pylist()
     sid = int(submission_ids[0]) if submission_ids else 0
-    return validate_batches({sid: path}, contract)[sid]
+    return validate_batches({sid: path}, contract)[0][sid]
 
+
+def build_docs(paths: DataPaths, identifiers: list[Any]) -> dict[str, str]:
+    """Data Docs pages for these validation results only (the index is built by ``cdw docs``)."""
+    if not identifiers:
+        return {}
+    context = _context(str(paths.root))
+    context.build_data_docs(resource_identifiers=identifiers, build_index=False)
+    site = paths.root / "gx" / "uncommitted" / "data_docs" / "local_site" / "validations"
+    pages = {}
+    for identifier in identifiers:
+        run = identifier.run_id
+        stamp = run.run_time.strftime("%Y%m%dT%H%M%S.%fZ")
+        suite = identifier.expectation_suite_identifier.name
+        pages[suite] = str(site / suite / run.run_name / stamp / f"{identifier.batch_identifier}.html")
+    return pages
+
+
+def build_docs_index(paths: DataPaths) -> Path:
+    _context(str(paths.root)).build_data_docs()
+    return paths.root / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+
+
+# -- the gate ----------------------------------------------------------------------------------------
 
 @dataclass
 class GateSummary:
@@ -220,18 +422,26 @@ class GateSummary:
     quarantined: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    docs: dict[str, str] = field(default_factory=dict)
 
 
-def gate_pending(paths: DataPaths, registry: Registry, contract: Contract, providers: list[str]) -> GateSummary:
+def gate_pending(paths: DataPaths, registry: Registry, contract: Contract, providers: list[str],
+                 run_name: str = "gate") -> GateSummary:
     """Validate the pending batches of these providers' feed; promote or quarantine each, oldest first."""
     summary = GateSummary()
     pending = [s for s in registry.all("pending") if s.provider in providers and s.feed == contract.feed]
     if not pending:
         return summary
-    results = validate_batches({s.submission_id: Path(str(s.batch_path)) for s in pending}, contract)
+    prior = prior_measures(registry, providers, contract.feed)
+    results, measures, identifiers = validate_batches(
+        {s.submission_id: Path(str(s.batch_path)) for s in pending}, contract, paths, prior, run_name)
+    summary.docs = build_docs(paths, identifiers)
+    docs_page = summary.docs.get(f"{contract.feed}_batch")
     for submission in pending:
         result = results[submission.submission_id]
         name = submission.file_name
+        registry.update(submission.submission_id, measures=json.dumps(measures[submission.submission_id]),
+                        validation_docs=docs_page)
         if result.success:
             promoted = promote(paths, registry, submission)
             if result.warnings:

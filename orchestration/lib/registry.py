@@ -25,7 +25,8 @@ create table if not exists submissions (
     file_name text not null, landing_path text not null, archive_path text,
     checksum text not null, rows integer, received_at text not null,
     status text not null, reasons text not null default '[]',
-    error_report text, batch_path text, superseded_by integer, run_id text
+    error_report text, batch_path text, superseded_by integer, run_id text,
+    measures text, validation_docs text
 );
 create index if not exists submissions_file on submissions (file_name, checksum);
 """
@@ -50,6 +51,8 @@ class Submission:
     batch_path: str | None
     superseded_by: int | None
     run_id: str | None
+    measures: str | None = None  # JSON: the batch's measures at the gate
+    validation_docs: str | None = None  # the Data Docs page of the gate run that judged it
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -67,6 +70,10 @@ class Registry:
         self._con.execute("pragma synchronous = normal")
         with self._connect() as con:
             con.executescript(SCHEMA)
+            present = {row["name"] for row in con.execute("pragma table_info(submissions)")}
+            for column in ("run_id", "measures", "validation_docs"):  # registries made by earlier versions
+                if column not in present:
+                    con.execute(f"alter table submissions add column {column} text")
 
     def close(self) -> None:
         self._con.close()
