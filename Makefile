@@ -11,7 +11,7 @@ DAGSTER_HOME_DIR := $(CURDIR)/data/dagster_home
 # The demo always works on its own synthetic data root, whatever the environment points at.
 DEMO_ENV := CDW_DATA_DIR=$(CURDIR)/data CDW_LANDING_DIR=$(CURDIR)/data/landing CDW_ALLOW_DEMO_KEY=1
 
-.PHONY: install demo test lint ui clean dagster-home
+.PHONY: install demo test lint ui clean dagster-home bench-gate
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +34,7 @@ demo: $(STAMP) dagster-home
 	$(DEMO_ENV) DAGSTER_HOME=$(DAGSTER_HOME_DIR) $(BIN)/cdw run
 
 lint: $(STAMP)
-	$(BIN)/ruff check orchestration sources tests
+	$(BIN)/ruff check orchestration sources tests bench
 
 # Lint, unit tests, and an end-to-end run at scale 0.01 (which runs dbt build on that data).
 test: lint
@@ -42,6 +42,10 @@ test: lint
 
 ui: $(STAMP) dagster-home
 	$(DEMO_ENV) DAGSTER_HOME=$(DAGSTER_HOME_DIR) $(BIN)/dagster dev -m orchestration.definitions
+
+# The quality gate's cost: seconds per million rows (prints its figures).
+bench-gate: $(STAMP)
+	$(BIN)/python bench/gate.py --scale 1.0
 
 clean:
 	rm -rf data target logs

@@ -67,7 +67,7 @@ def _ingest_asset(source: str, providers: list[str], contract: Contract) -> dg.A
 def _gate_check(source: str, providers: list[str], contract: Contract) -> dg.AssetChecksDefinition:
     feed = contract.feed
 
-    @dg.asset_check(asset=ingest_key(source, feed), name="quality_gate", blocking=True,
+    @dg.asset_check(asset=ingest_key(source, feed), name="quality_gate", blocking=True, pool="quality_gate",
                     description=f"Great Expectations suite {feed}_batch on each new {source} batch; a failed batch "
                                 "is quarantined and nothing downstream is published from this run.")
     def gate(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
