@@ -185,19 +185,6 @@ def test_failures_are_attributed_to_the_batches_that_broke_them(tmp_path: Path, 
     assert any("decision_date" in f for f in results[8].failures)
 
 
-def test_warning_measures_do_not_quarantine(tmp_path: Path, small_landing: Path) -> None:
-    path = mutate(batch_file(tmp_path, small_landing, "children"), setting("has_valid_hcn", False))
-    result = validate_batch(path, contracts()["children"])
-    assert result.success
-    assert any("valid_hcn_share" in w for w in result.warnings)
-
-
-def test_workforce_arithmetic(tmp_path: Path, small_landing: Path) -> None:
-    path = mutate(batch_file(tmp_path, small_landing, "workforce"), setting("vacant_fte", 9.0))
-    result = validate_batch(path, contracts()["workforce"])
-    assert result.success and any("fte_balanced_share" in w for w in result.warnings)
-
-
 def _history(rows: int, nrec: float = 0.05) -> dict[str, dict[str, dict]]:
     periods = ["2023-04", "2023-05", "2023-06", "2023-07", "2023-08"]  # 2023-04 carries the history: left out
     return {"BHSCT": {p: {"rows": float(rows * (10 if p == "2023-04" else 1)),
@@ -215,18 +202,6 @@ def test_half_a_month_missing_is_quarantined(tmp_path: Path, small_landing: Path
     assert results[7].success and not results[7].warnings
 
 
-def test_three_times_the_usual_rows_is_a_warning(tmp_path: Path, small_landing: Path) -> None:
-    def tenfold(frame: pd.DataFrame) -> pd.DataFrame:
-        copies = [frame.assign(referral_id=frame["referral_id"] + f"-{n}") for n in range(10)]
-        return pd.concat(copies, ignore_index=True)
-
-    path = mutate(batch_file(tmp_path, small_landing, "referrals"), tenfold)
-    rows = pq.read_table(path).num_rows
-    results, measures, _ = validate_batches({7: path}, contracts()["referrals"], prior=_history(30))
-    assert measures[7]["row_count_surge"] == pytest.approx(rows / 30) and rows / 30 > 3
-    assert results[7].success and any("row_count_surge" in w for w in results[7].warnings)
-
-
 def test_a_jump_in_unrecorded_religion_is_a_warning(tmp_path: Path, small_landing: Path) -> None:
     path = mutate(batch_file(tmp_path, small_landing, "children", name="BHSCT_children_2023-04.csv"),
                   setting("religion", "NREC"))
@@ -237,3 +212,43 @@ def test_a_jump_in_unrecorded_religion_is_a_warning(tmp_path: Path, small_landin
     results, measures, _ = validate_batches({7: path}, contracts()["children"], prior=prior)
     assert measures[7]["religion_unrecorded_jump"] == pytest.approx(0.95)
     assert results[7].success and any("religion_unrecorded_jump" in w for w in results[7].warnings)
+
+
+def _jump_prior(rows: int) -> dict[str, dict[str, dict]]:
+    periods = ["2022-09", "2022-10", "2022-11", "2022-12", "2023-01"]  # the first carries the history
+    return {"BHSCT": {p: {"rows": float(rows), "religion_unrecorded_share": 0.05,
+                          "ethnicity_unrecorded_share": 0.02} for p in periods}}
+
+
+# One bad fixture for each hand-written measure rule: measure -> (feed, how to break it, prior history).
+MEASURE_BREAKERS: dict[str, tuple[str, Callable[[pd.DataFrame], pd.DataFrame], str]] = {
+    "row_count_ratio": ("referrals", lambda f: f, "three times the rows before"),
+    "row_count_surge": ("referrals", lambda f: pd.concat(
+        [f.assign(referral_id=f["referral_id"] + f"-{n}") for n in range(10)], ignore_index=True), "thirty rows"),
+    "valid_hcn_share": ("children", setting("has_valid_hcn", False), ""),
+    "known_area_share": ("children", setting("lgd_code", None), ""),
+    "religion_unrecorded_jump": ("children", setting("religion", "NREC"), "usual shares"),
+    "ethnicity_unrecorded_jump": ("children", setting("ethnicity", "NREC"), "usual shares"),
+    "fte_balanced_share": ("workforce", setting("vacant_fte", 9.0), ""),
+}
+MEASURE_RULES = [(feed, rule) for feed, groups in yaml.safe_load(RULES.read_text()).items()
+                 for rule in (groups or {}).get("measures", [])]
+
+
+def test_every_hand_written_measure_rule_has_a_bad_fixture() -> None:
+    assert {rule["measure"] for _, rule in MEASURE_RULES} == set(MEASURE_BREAKERS)
+
+
+@pytest.mark.parametrize("measure", sorted(MEASURE_BREAKERS))
+def test_a_batch_breaking_a_measure_rule_fails_it(tmp_path: Path, small_landing: Path, measure: str) -> None:
+    feed, breaker, history = MEASURE_BREAKERS[measure]
+    name = "BHSCT_children_2023-04.csv" if feed == "children" else None
+    path = mutate(batch_file(tmp_path, small_landing, feed, name=name), breaker)
+    rows = pq.read_table(path).num_rows
+    prior = {"three times the rows before": _history(max(rows * 3, 30)), "thirty rows": _history(30),
+             "usual shares": _jump_prior(rows), "": None}[history]
+    results, _, _ = validate_batches({7: path}, contracts()[feed], prior=prior)
+    rule = next(r for _, r in MEASURE_RULES if r["measure"] == measure)
+    reported = results[7].failures if rule["severity"] == "error" else results[7].warnings
+    assert any(measure in r for r in reported), (results[7].failures, results[7].warnings)
+    assert results[7].success == (rule["severity"] == "warning")

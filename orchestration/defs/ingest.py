@@ -1,13 +1,12 @@
 """Dagster assets for ingest and the quality gate, made from the contracts and the provider list.
 
-For every feed the dbt project reads (a source in ``batches``) and every
-provider of that feed's type, one ingest asset takes that provider's new
-landing files to pending batches, and a blocking asset check (the gate)
-validates them with Great Expectations, promoting or quarantining each.
-Adding a provider (a row in ``ref_providers``) or a feed (a contract and a
-staging model) needs no change here.
+For every feed the dbt project reads (a table of the source ``batches``), an
+ingest asset per Trust (or one for all Sure Start projects, one for all
+voluntary organisations) takes its new landing files to pending batches, and a
+blocking asset check (the gate) validates them with Great Expectations,
+promoting or quarantining each. Adding a provider (a row in ``ref_providers``)
+or a feed (a contract, then ``cdw contracts``) needs no change here.
 """
-
 
 import dagster as dg
 
