@@ -183,3 +183,21 @@ def test_resubmissions_and_repeated_files_give_exact_counts(pipeline: dict) -> N
     assert len(registry.all("superseded")) == len(files) - identical_repeats - len(periods)
     current = list((pipeline["root"] / "batches" / "current").rglob("*.parquet"))
     assert len(current) == len(periods)
+
+
+def test_every_model_and_column_in_the_warehouse_is_described(pipeline: dict) -> None:
+    from orchestration.defs.dbt import ensure_manifest
+
+    manifest = json.loads(ensure_manifest().read_text(encoding="utf-8"))
+    documented = {node["name"]: node for node in manifest["nodes"].values()
+                  if node["resource_type"] in ("model", "seed")}
+    with duckdb.connect(str(pipeline["root"] / "warehouse" / "warehouse.duckdb"), read_only=True) as con:
+        actual: dict[str, list[str]] = {}
+        for table, column in con.execute("select table_name, column_name from information_schema.columns "
+                                         "where table_schema = 'main'").fetchall():
+            actual.setdefault(table, []).append(column)
+    assert set(actual) == set(documented)
+    missing = [f"{table}.{column}" for table, columns in actual.items() for column in columns
+               if not documented[table]["columns"].get(column, {}).get("description")]
+    assert not missing, missing
+    assert all(node["description"] for node in documented.values())

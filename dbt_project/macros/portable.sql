@@ -56,3 +56,16 @@
         else 'provider'
     end
 {%- endmacro %}
+
+{% macro iso_day_of_week(date_expression) -%}
+    {#- 1 = Monday ... 7 = Sunday, on every engine. -#}
+    {{ return(adapter.dispatch('iso_day_of_week', 'children_data_warehouse')(date_expression)) }}
+{%- endmacro %}
+
+{% macro default__iso_day_of_week(date_expression) -%}
+    isodow({{ date_expression }})
+{%- endmacro %}
+
+{% macro spark__iso_day_of_week(date_expression) -%}
+    ((dayofweek({{ date_expression }}) + 5) % 7 + 1)
+{%- endmacro %}

@@ -1,14 +1,46 @@
-{#- One row per child known to any Trust: a child's characteristics are their latest recorded values
-    (spec 7.2.1), across Trusts when a child is known to more than one. -#}
-with children as (
+{#- One row per child known to any provider, pseudonymised. A child's characteristics are their latest
+    recorded values (spec 7.2.1): a Trust's record first (only Trusts record religion, ethnicity and
+    disability), then Sure Start, then family support; within a source, the latest submission. -#}
+with known as (
+
+    select
+        child_key, link_method, birth_month, sex, religion, ethnicity, disability, first_language,
+        postcode_sector, lgd_code, trust_of_residence, deprivation_decile, last_submission_period,
+        provider_code, 1 as source_rank
+    from {{ ref('int_trust__children_keyed') }}
+
+    union all
+
+    select
+        child_key, link_method, birth_month, sex, cast(null as {{ dbt.type_string() }}),
+        cast(null as {{ dbt.type_string() }}), cast(null as {{ dbt.type_string() }}),
+        cast(null as {{ dbt.type_string() }}), postcode_sector, lgd_code, trust_of_residence, deprivation_decile,
+        last_submission_period, provider_code, 2 as source_rank
+    from {{ ref('int_sure_start__registrations_keyed') }}
+
+    union all
+
+    select
+        child_key, link_method, birth_month, sex, cast(null as {{ dbt.type_string() }}),
+        cast(null as {{ dbt.type_string() }}), cast(null as {{ dbt.type_string() }}),
+        cast(null as {{ dbt.type_string() }}), postcode_sector, lgd_code, trust_of_residence, deprivation_decile,
+        last_submission_period, provider_code, 3 as source_rank
+    from {{ ref('int_vcs__family_support_keyed') }}
+
+),
+
+ranked as (
 
     select
         *,
         row_number() over (
             partition by child_key
-            order by last_submission_period desc, provider_code
-        ) as recency_rank
-    from {{ ref('int_trust__children_keyed') }}
+            order by source_rank, last_submission_period desc, provider_code
+        ) as recency_rank,
+        max(case when source_rank = 1 then 1 else 0 end) over (partition by child_key) as trust_flag,
+        max(case when source_rank = 2 then 1 else 0 end) over (partition by child_key) as sure_start_flag,
+        max(case when source_rank = 3 then 1 else 0 end) over (partition by child_key) as family_support_flag
+    from known
 
 )
 
@@ -21,9 +53,13 @@ select
     ethnicity,
     disability,
     first_language,
+    postcode_sector,
     lgd_code,
     trust_of_residence,
     deprivation_decile,
-    cast(floor((deprivation_decile + 1) / 2) as integer) as deprivation_quintile
-from children
+    cast(floor((deprivation_decile + 1) / 2) as integer) as deprivation_quintile,
+    trust_flag = 1 as is_known_to_a_trust,
+    sure_start_flag = 1 as is_known_to_sure_start,
+    family_support_flag = 1 as is_known_to_family_support
+from ranked
 where recency_rank = 1
