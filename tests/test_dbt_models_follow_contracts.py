@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from orchestration.lib.settings import PROJECT_ROOT
 from sources.contract import contracts
 from sources.dbt_models import expected_files, staged_columns, stale_files
 
@@ -25,3 +26,11 @@ def test_staging_never_carries_identifying_columns() -> None:
     for contract in contracts().values():
         staged = {name for name, _, _ in staged_columns(contract)}
         assert not staged & {"hcn", "forename", "surname", "date_of_birth", "postcode", "child_id"}
+
+
+def test_unit_tests_are_declared_where_dbt_reads_them() -> None:
+    """dbt ignores a ``unit_tests`` key nested under a model, silently: a test that never runs."""
+    nested = [str(p) for p in (PROJECT_ROOT / "dbt_project").rglob("*.yml")
+              if any(line.startswith(" ") and line.strip() == "unit_tests:"
+                     for line in p.read_text(encoding="utf-8").splitlines())]
+    assert nested == []
