@@ -1,9 +1,11 @@
-{#- The count indicators of spec 7.2 for every calendar quarter and the 12 months to its end, at Northern
+{#- The disaggregated indicators of spec 7.2 (counts, and the percentages cp_reregistrations_24m,
+    family_support_needs_met and care_leavers_eet) for every calendar quarter and the 12 months to its end, at Northern
     Ireland, Trust and LGD level (Trust and LGD of residence), by every characteristic breakdown and the
     indicator's own (referral source, category of abuse, legal status, placement type). Events are counted
     once each, children once each (spec 7.2.1); a child's characteristics are their latest recorded values.
     Rates per 10,000 children aged 0 to 17 where the population has the same area and breakdown (total, age
     band, sex), from the mid-year estimate for the year the period ends in. -#}
+{% set percentages = ['cp_reregistrations_24m', 'family_support_needs_met', 'care_leavers_eet'] %}
 with units as (
 
     select * from {{ ref('int_indicator_units') }}
@@ -77,7 +79,8 @@ counts as (
         area_code,
         breakdown,
         breakdown_value,
-        count(distinct unit_key) as value
+        count(distinct case when in_numerator then unit_key end) as numerator,
+        count(distinct unit_key) as denominator
     from by_area
     group by
         indicator, period_type, quarter_label, period_start, period_end, population_year, geographic_level,
@@ -105,7 +108,9 @@ rates as (
         counts.breakdown,
         counts.breakdown_value,
         'rate_per_10000' as unit,
-        cast(counts.value as double) * 10000 / populations.population as value
+        cast(counts.numerator as double) as numerator,
+        cast(populations.population as double) as denominator,
+        cast(counts.numerator as double) * 10000 / populations.population as value
     from counts
     inner join populations
         on counts.population_year = populations.population_year
@@ -121,7 +126,15 @@ all_values as (
 
     select
         indicator, period_type, quarter_label, period_start, period_end, population_year, geographic_level,
-        area_code, breakdown, breakdown_value, 'count' as unit, cast(value as double) as value
+        area_code, breakdown, breakdown_value,
+        case when indicator in ({{ "'" ~ percentages | join("', '") ~ "'" }}) then 'percent' else 'count' end as unit,
+        cast(numerator as double) as numerator,
+        cast(denominator as double) as denominator,
+        case
+            when indicator in ({{ "'" ~ percentages | join("', '") ~ "'" }})
+                then 100 * cast(numerator as double) / denominator
+            else cast(numerator as double)
+        end as value
     from counts
 
     union all
@@ -152,6 +165,8 @@ select
     all_values.breakdown_value,
     all_values.indicator,
     all_values.unit,
+    all_values.numerator,
+    all_values.denominator,
     all_values.value
 from all_values
 left join areas
