@@ -87,6 +87,12 @@ leavers as (
 
 ),
 
+sure_start as (
+
+    select * from {{ ref('fct_sure_start_registrations') }}
+
+),
+
 events as (
 
     select
@@ -218,6 +224,20 @@ at_period_end as (
     inner join periods
         on placements.start_date <= periods.period_end
         and (placements.end_date is null or placements.end_date > periods.period_end)
+
+    union all
+
+    select
+        'sure_start_reach', periods.period_type, periods.quarter_label, periods.period_start, periods.period_end,
+        periods.population_year, sure_start.child_key, cast(null as {{ dbt.type_string() }}),
+        cast(null as {{ dbt.type_string() }})
+    from sure_start
+    inner join periods
+        on sure_start.registration_date <= periods.period_end
+        and (sure_start.exit_date is null or sure_start.exit_date > periods.period_end)
+    inner join children
+        on sure_start.child_key = children.child_key
+        and {{ age_in_years('children.birth_month', 'periods.period_end') }} < 4
 
 ),
 

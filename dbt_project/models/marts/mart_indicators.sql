@@ -94,6 +94,12 @@ populations as (
 
 ),
 
+catchments as (
+
+    select * from {{ ref('int_catchment_population_0_3') }}
+
+),
+
 rates as (
 
     select
@@ -125,6 +131,23 @@ rates as (
 all_values as (
 
     select
+        counts.indicator, counts.period_type, counts.quarter_label, counts.period_start, counts.period_end,
+        counts.population_year, counts.geographic_level, counts.area_code, counts.breakdown,
+        counts.breakdown_value,
+        'percent' as unit,
+        cast(counts.numerator as double) as numerator,
+        catchments.population as denominator,
+        100 * cast(counts.numerator as double) / catchments.population as value
+    from counts
+    inner join catchments
+        on counts.population_year = catchments.population_year
+        and counts.geographic_level = catchments.geographic_level
+        and counts.area_code = catchments.area_code
+    where counts.indicator = 'sure_start_reach' and counts.breakdown = 'total'
+
+    union all
+
+    select
         indicator, period_type, quarter_label, period_start, period_end, population_year, geographic_level,
         area_code, breakdown, breakdown_value,
         case when indicator in ({{ "'" ~ percentages | join("', '") ~ "'" }}) then 'percent' else 'count' end as unit,
@@ -136,6 +159,7 @@ all_values as (
             else cast(numerator as double)
         end as value
     from counts
+    where indicator <> 'sure_start_reach'
 
     union all
 
