@@ -2,8 +2,10 @@
 
     cdw generate --start 2023-04 --end 2025-03 --scale 1.0 --seed 1 --landing data/landing
     cdw run            # ingest, gate, dbt build, publish (the Dagster job, in-process)
-    cdw status [--json]
+    cdw status [--json] [--status quarantined] [--provider BHSCT] [--feed referrals]
     cdw query "select * from mart_referrals_by_trust_month limit 5"
+    cdw contracts [--check]   # rewrite what follows from the feed contracts (dbt layer, GX suites)
+    cdw docs                  # build the Great Expectations Data Docs index
 """
 
 from __future__ import annotations
