@@ -69,3 +69,39 @@
 {% macro spark__iso_day_of_week(date_expression) -%}
     ((dayofweek({{ date_expression }}) + 5) % 7 + 1)
 {%- endmacro %}
+
+{% macro keyed_records(latest_model, columns) -%}
+    {#- A latest-state model's records with their regional child key (child_key and link_method above), and the
+        characteristics every child-naming feed carries. -#}
+    with records as (
+
+        select * from {{ ref(latest_model) }}
+
+    ),
+
+    links as (
+
+        select * from {{ ref('int_identity__demographic_links') }}
+
+    )
+
+    select
+        records.provider_code,
+        {%- for column in columns %}
+        records.{{ column }},
+        {%- endfor %}
+        {{ child_key('records', 'links') }} as child_key,
+        {{ link_method('records', 'links') }} as link_method,
+        records.has_valid_hcn,
+        records.birth_month,
+        records.sex,
+        records.postcode_sector,
+        records.postcode_district,
+        records.lgd_code,
+        records.trust_of_residence,
+        records.deprivation_decile,
+        records.last_submission_period
+    from records
+    left join links
+        on records.demographic_key = links.demographic_key
+{%- endmacro %}

@@ -1,39 +1,4 @@
-{#- Each record with its regional child key (see int_trust__children_keyed for the rules). -#}
-with records as (
-
-    select * from {{ ref('int_vcs__family_support_latest') }}
-
-),
-
-links as (
-
-    select * from {{ ref('int_identity__demographic_links') }}
-
-)
-
-select
-    records.provider_code,
-    records.referral_ref,
-    records.org_code,
-    records.hub_code,
-    records.referral_date,
-    records.referral_source,
-    records.needs,
-    records.service_start_date,
-    records.service_end_date,
-    records.outcome,
-    records.was_advocacy_provided,
-    {{ child_key('records', 'links') }} as child_key,
-    {{ link_method('records', 'links') }} as link_method,
-    records.has_valid_hcn,
-    records.birth_month,
-    records.sex,
-    records.postcode_sector,
-    records.postcode_district,
-    records.lgd_code,
-    records.trust_of_residence,
-    records.deprivation_decile,
-    records.last_submission_period
-from records
-left join links
-    on records.demographic_key = links.demographic_key
+{#- Each family support referral with its regional child key (see int_trust__children_keyed for the rules). -#}
+{{ keyed_records('int_vcs__family_support_latest',
+                 ['referral_ref', 'org_code', 'hub_code', 'referral_date', 'referral_source', 'needs',
+                  'service_start_date', 'service_end_date', 'outcome', 'was_advocacy_provided']) }}
