@@ -275,8 +275,10 @@ def _context(root: str | None) -> Any:
     return context
 
 
+@functools.cache
 def _checkpoint(root: str | None, suite_name: str) -> Any:
-    """A checkpoint validating a DataFrame against the committed suite (kept in step with it)."""
+    """A checkpoint validating a DataFrame against the committed suite: registered in the GX context once per
+    process (not on every gate call), from the suite committed in expectations/."""
     import great_expectations as gx
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
@@ -286,7 +288,10 @@ def _checkpoint(root: str | None, suite_name: str) -> Any:
     for item in document["expectations"]:
         suite.add_expectation_configuration(ExpectationConfiguration(**item))
     suite = context.suites.add_or_update(suite)
-    source = context.data_sources.add_or_update_pandas("batches")
+    try:  # add_or_update would replace the source, and with it every other suite's asset
+        source = context.data_sources.get("batches")
+    except (KeyError, ValueError, LookupError):
+        source = context.data_sources.add_pandas("batches")
     asset = next((a for a in source.assets if a.name == suite_name), None) or source.add_dataframe_asset(suite_name)
     batch_definition = next((b for b in asset.batch_definitions if b.name == "batches"), None) \
         or asset.add_batch_definition_whole_dataframe("batches")
