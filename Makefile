@@ -34,7 +34,8 @@ demo: $(STAMP) dagster-home
 	$(DEMO_ENV) DAGSTER_HOME=$(DAGSTER_HOME_DIR) $(BIN)/cdw run
 
 lint: $(STAMP)
-	$(BIN)/ruff check orchestration sources tests bench
+	$(BIN)/ruff check orchestration sources tests bench dbt_project/lint_context
+	$(BIN)/sqlfluff lint dbt_project/models dbt_project/tests --disable-progress-bar
 
 # Lint, unit tests, and an end-to-end run at scale 0.01 (which runs dbt build on that data).
 test: lint

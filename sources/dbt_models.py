@@ -106,7 +106,8 @@ with versions as (
 
 latest as (
 
-    select * from versions where version_rank = 1
+    select * from versions
+    where version_rank = 1
 
 )
 
@@ -206,7 +207,7 @@ def identity_links_sql() -> str:
     feeds = [c for c in contracts().values() if c.column_by_role("date_of_birth") is not None]
     unions = "\n    union all\n".join(
         f"    select demographic_key, hcn_key from {{{{ ref('{c.staging_model}') }}}}" for c in feeds)
-    return f"""{MARKER}*.yaml (the feeds that name children): edit the contracts, not this file.
+    return f"""{MARKER}*.yaml: edit the contracts, not this file.
 {{# Exact linkage (spec section 5): a child without a valid HCN whose normalised name, date of birth and
     postcode were seen, in any feed of any provider, with exactly one HCN is that HCN's child. #}}
 with keyed as (

@@ -2,7 +2,8 @@
     Ireland's (a child whose postcode is not a known sector counts only for NI). -#}
 with counts as (
 
-    select * from {{ ref('mart_indicators') }} where unit = 'count' and breakdown = 'total'
+    select * from {{ ref('mart_indicators') }}
+    where unit = 'count' and breakdown = 'total'
 
 ),
 
@@ -20,4 +21,5 @@ by_level as (
 
 )
 
-select * from by_level where trusts <> lgds or trusts > ni
+select * from by_level
+where trusts <> lgds or trusts > ni

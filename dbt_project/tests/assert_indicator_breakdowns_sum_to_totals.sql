@@ -2,7 +2,8 @@
     total of the same indicator, period and area. Returns the combinations where they do not. -#}
 with counts as (
 
-    select * from {{ ref('mart_indicators') }} where unit = 'count'
+    select * from {{ ref('mart_indicators') }}
+    where unit = 'count'
 
 ),
 

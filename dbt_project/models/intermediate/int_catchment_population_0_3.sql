@@ -1,21 +1,29 @@
-{#- Children under 4 living in the Sure Start projects' catchment sectors, by mid-year, at NI, Trust and LGD
-    level: the denominator of Sure Start reach. A sector's share of its LGD's population apportions the LGD's
-    estimate (the official figures would be by small area). -#}
-with catchment_sectors as (
+{#- Children under 4 living in the Sure Start projects' catchment sectors, by mid-year: the denominator of Sure
+    Start reach, at NI, Trust and LGD level (a sector in two catchments counted once) and for each project, in
+    total, by age band, by sex and by deprivation quintile. A sector's share of its LGD's population apportions
+    the LGD's estimate (the official figures would be by small area). -#}
+with catchments as (
 
-    select distinct catchments.postcode_sector, sectors.lgd_code, sectors.trust_code, sectors.population_share
-    from {{ ref('ref_sure_start_catchments') }} as catchments
-    inner join {{ ref('ref_postcode_sectors') }} as sectors
-        on catchments.postcode_sector = sectors.postcode_sector
+    select * from {{ ref('ref_sure_start_catchments') }}
+
+),
+
+sectors as (
+
+    select * from {{ ref('ref_postcode_sectors') }}
 
 ),
 
 under_4 as (
 
-    select year as population_year, lgd_code, sum(population) as population
+    select
+        year as population_year,
+        lgd_code,
+        case when age < 1 then 'under_1' else '1_4' end as age_band,
+        sex,
+        population
     from {{ ref('ref_population') }}
     where age <= 3
-    group by year, lgd_code
 
 ),
 
@@ -23,22 +31,50 @@ sector_population as (
 
     select
         under_4.population_year,
-        catchment_sectors.lgd_code,
-        catchment_sectors.trust_code,
-        under_4.population * catchment_sectors.population_share as population
-    from catchment_sectors
+        sectors.postcode_sector,
+        sectors.lgd_code,
+        sectors.trust_code,
+        cast(floor((sectors.deprivation_decile + 1) / 2) as integer) as deprivation_quintile,
+        under_4.age_band,
+        under_4.sex,
+        under_4.population * sectors.population_share as population
+    from sectors
     inner join under_4
-        on catchment_sectors.lgd_code = under_4.lgd_code
+        on sectors.lgd_code = under_4.lgd_code
+    where sectors.postcode_sector in (select catchments.postcode_sector from catchments)
+
+),
+
+broken_down as (
+
+    select sector_population.*, 'total' as breakdown, 'total' as breakdown_value from sector_population
+    union all
+    select sector_population.*, 'age_band', age_band from sector_population
+    union all
+    select sector_population.*, 'sex', sex from sector_population
+    union all
+    select sector_population.*, 'deprivation_quintile', cast(deprivation_quintile as {{ dbt.type_string() }})
+    from sector_population
 
 ),
 
 by_area as (
 
-    select population_year, 'NI' as geographic_level, 'N92000002' as area_code, population from sector_population
+    select
+        population_year, 'NI' as geographic_level, 'N92000002' as area_code, breakdown, breakdown_value,
+        population
+    from broken_down
     union all
-    select population_year, 'TRUST', trust_code, population from sector_population
+    select population_year, 'TRUST', trust_code, breakdown, breakdown_value, population from broken_down
     union all
-    select population_year, 'LGD', lgd_code, population from sector_population
+    select population_year, 'LGD', lgd_code, breakdown, breakdown_value, population from broken_down
+    union all
+    select
+        broken_down.population_year, 'PROJECT', catchments.project_code, broken_down.breakdown,
+        broken_down.breakdown_value, broken_down.population
+    from broken_down
+    inner join catchments
+        on broken_down.postcode_sector = catchments.postcode_sector
 
 )
 
@@ -46,6 +82,8 @@ select
     population_year,
     geographic_level,
     area_code,
+    breakdown,
+    breakdown_value,
     cast(sum(population) as double) as population
 from by_area
-group by population_year, geographic_level, area_code
+group by population_year, geographic_level, area_code, breakdown, breakdown_value

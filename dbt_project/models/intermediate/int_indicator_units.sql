@@ -17,7 +17,8 @@ children as (
 
 abuse as (
 
-    select code from {{ ref('ref_code_lists') }} where code_list = 'abuse'
+    select code from {{ ref('ref_code_lists') }}
+    where code_list = 'abuse'
 
 ),
 
@@ -53,10 +54,11 @@ reregistrations as (
         max(case when earlier.registration_key is not null then 1 else 0 end) = 1 as is_reregistration
     from registrations
     left join registrations as earlier
-        on earlier.child_key = registrations.child_key
-        and earlier.registration_key <> registrations.registration_key
-        and earlier.deregistration_date < registrations.registration_date
-        and earlier.deregistration_date >= cast({{ dbt.dateadd('month', -24, 'registrations.registration_date') }} as date)
+        on registrations.child_key = earlier.child_key
+        and registrations.registration_key <> earlier.registration_key
+        and registrations.registration_date > earlier.deregistration_date
+        and earlier.deregistration_date
+        >= cast({{ dbt.dateadd('month', -24, 'registrations.registration_date') }} as date)
     group by
         registrations.registration_key, registrations.child_key, registrations.registration_date,
         registrations.age_at_registration
@@ -172,7 +174,8 @@ events as (
 
     select
         'care_leavers_eet', 'children', periods.period_type, periods.quarter_label, periods.period_start,
-        periods.period_end, periods.population_year, leavers.child_key, leavers.child_key, leavers.age_at_contact,
+        periods.period_end, periods.population_year, leavers.child_key as unit_key, leavers.child_key,
+        leavers.age_at_contact,
         cast(null as {{ dbt.type_string() }}), cast(null as {{ dbt.type_string() }}), leavers.is_in_eet
     from leavers
     inner join periods
@@ -190,8 +193,10 @@ at_period_end as (
     inner join periods
         on referrals.referral_date <= periods.period_end
         and (referrals.closed_date is null or referrals.closed_date > periods.period_end)
-        and (referrals.decision_date is null or referrals.decision_date > periods.period_end
-             or referrals.decision not in ('NFA', 'SIGNPOST'))
+        and (
+            referrals.decision_date is null or referrals.decision_date > periods.period_end
+            or referrals.decision not in ('NFA', 'SIGNPOST')
+        )
 
     union all
 
@@ -202,8 +207,10 @@ at_period_end as (
     from registration_categories
     inner join periods
         on registration_categories.registration_date <= periods.period_end
-        and (registration_categories.deregistration_date is null
-             or registration_categories.deregistration_date > periods.period_end)
+        and (
+            registration_categories.deregistration_date is null
+            or registration_categories.deregistration_date > periods.period_end
+        )
 
     union all
 

@@ -15,7 +15,8 @@ with versions as (
 
 latest as (
 
-    select * from versions where version_rank = 1
+    select * from versions
+    where version_rank = 1
 
 )
 

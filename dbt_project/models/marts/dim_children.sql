@@ -35,7 +35,7 @@ ranked as (
         *,
         row_number() over (
             partition by child_key
-            order by source_rank, last_submission_period desc, provider_code
+            order by source_rank asc, last_submission_period desc, provider_code asc
         ) as recency_rank,
         max(case when source_rank = 1 then 1 else 0 end) over (partition by child_key) as trust_flag,
         max(case when source_rank = 2 then 1 else 0 end) over (partition by child_key) as sure_start_flag,

@@ -48,7 +48,7 @@ select
     case
         when calendar_month >= 4
             then cast(calendar_year as {{ dbt.type_string() }}) || '/'
-                || right(cast(calendar_year + 1 as {{ dbt.type_string() }}), 2)
+            || right(cast(calendar_year + 1 as {{ dbt.type_string() }}), 2)
         else cast(calendar_year - 1 as {{ dbt.type_string() }}) || '/'
             || right(cast(calendar_year as {{ dbt.type_string() }}), 2)
     end as financial_year,

@@ -22,15 +22,18 @@ family as (
 
 fields as (
 
-    select provider_code, 'children' as feed, 'religion' as field,
+    select
+        provider_code, 'children' as feed, 'religion' as field,
         case when religion is not null and religion <> 'NREC' then 1 else 0 end as is_recorded
     from trust_children
     union all
-    select provider_code, 'children', 'ethnicity',
+    select
+        provider_code, 'children', 'ethnicity',
         case when ethnicity is not null and ethnicity <> 'NREC' then 1 else 0 end
     from trust_children
     union all
-    select provider_code, 'children', 'disability',
+    select
+        provider_code, 'children', 'disability',
         case when disability is not null and disability <> 'U' then 1 else 0 end
     from trust_children
     union all

@@ -3,9 +3,11 @@
     Ireland, Trust and LGD level (Trust and LGD of residence), by every characteristic breakdown and the
     indicator's own (referral source, category of abuse, legal status, placement type). Events are counted
     once each, children once each (spec 7.2.1); a child's characteristics are their latest recorded values.
-    Rates per 10,000 children aged 0 to 17 where the population has the same area and breakdown (total, age
-    band, sex), from the mid-year estimate for the year the period ends in. -#}
-{% set percentages = ['cp_reregistrations_24m', 'family_support_needs_met', 'care_leavers_eet'] %}
+    Rates per 10,000 children aged 0 to 17 of the same area and breakdown, from the mid-year estimate for the
+    year the period ends in. The matrix is complete (spec 7.3): every period, area, indicator and breakdown value
+    of ref_indicators has a row; a count with nothing to count is 0, and a value that cannot exist (a percentage
+    of no cases, a rate for ages 18 and over) or has no population to divide by is null, with its availability
+    and a note saying which. -#}
 with units as (
 
     select * from {{ ref('int_indicator_units') }}
@@ -48,11 +50,12 @@ broken_down as (
     {% set breakdowns = ['age_band', 'sex', 'religion', 'ethnicity', 'disability', 'deprivation_quintile'] %}
     select described.*, 'total' as breakdown, 'total' as breakdown_value from described
     {% for breakdown in breakdowns %}
-    union all
-    select described.*, '{{ breakdown }}', coalesce({{ breakdown }}, 'unknown') from described
+        union all
+        select described.*, '{{ breakdown }}', coalesce({{ breakdown }}, 'unknown') from described
     {% endfor %}
     union all
-    select described.*, extra_breakdown, extra_value from described where extra_breakdown is not null
+    select described.*, extra_breakdown, extra_value from described
+    where extra_breakdown is not null
 
 ),
 
@@ -60,9 +63,11 @@ by_area as (
 
     select broken_down.*, 'NI' as geographic_level, 'N92000002' as area_code from broken_down
     union all
-    select broken_down.*, 'TRUST', trust_of_residence from broken_down where trust_of_residence is not null
+    select broken_down.*, 'TRUST', trust_of_residence from broken_down
+    where trust_of_residence is not null
     union all
-    select broken_down.*, 'LGD', lgd_code from broken_down where lgd_code is not null
+    select broken_down.*, 'LGD', lgd_code from broken_down
+    where lgd_code is not null
 
 ),
 
@@ -88,6 +93,36 @@ counts as (
 
 ),
 
+catalogue as (
+
+    select indicator, unit, extra_breakdowns
+    from {{ ref('ref_indicators') }}
+    where mart = 'mart_indicators'
+
+),
+
+breakdown_values as (
+
+    select * from {{ ref('int_breakdown_values') }}
+
+),
+
+periods as (
+
+    select * from {{ ref('int_reporting_periods') }}
+
+),
+
+areas as (
+
+    select 'NI' as geographic_level, 'N92000002' as area_code, 'Northern Ireland' as area_name
+    union all
+    select 'TRUST', trust_code, trust_name from {{ ref('dim_trusts') }}
+    union all
+    select 'LGD', lgd_code, lgd_name from {{ ref('dim_lgds') }}
+
+),
+
 populations as (
 
     select * from {{ ref('int_population_0_17') }}
@@ -100,99 +135,139 @@ catchments as (
 
 ),
 
-rates as (
+{% set standard = ['total', 'age_band', 'sex', 'religion', 'ethnicity', 'disability', 'deprivation_quintile'] %}
+indicator_breakdowns as (
 
-    select
-        counts.indicator,
-        counts.period_type,
-        counts.quarter_label,
-        counts.period_start,
-        counts.period_end,
-        counts.population_year,
-        counts.geographic_level,
-        counts.area_code,
-        counts.breakdown,
-        counts.breakdown_value,
-        'rate_per_10000' as unit,
-        cast(counts.numerator as double) as numerator,
-        cast(populations.population as double) as denominator,
-        cast(counts.numerator as double) * 10000 / populations.population as value
+    select catalogue.indicator, catalogue.unit, breakdown_values.breakdown, breakdown_values.breakdown_value
+    from catalogue
+    inner join breakdown_values
+        on breakdown_values.breakdown in ({{ "'" ~ standard | join("', '") ~ "'" }})
+        or '|' || catalogue.extra_breakdowns || '|' like '%|' || breakdown_values.breakdown || '|%'
+
+    union
+
+    -- a value seen in the data but outside the domain (an unknown age band, say) keeps its row
+    select counts.indicator, catalogue.unit, counts.breakdown, counts.breakdown_value
     from counts
-    inner join populations
-        on counts.population_year = populations.population_year
-        and counts.geographic_level = populations.geographic_level
-        and counts.area_code = populations.area_code
-        and counts.breakdown = populations.breakdown
-        and counts.breakdown_value = populations.breakdown_value
-    where counts.indicator in ('referrals', 'children_in_need', 'cp_register', 'cp_registrations', 'looked_after')
+    inner join catalogue
+        on counts.indicator = catalogue.indicator
+    left join breakdown_values
+        on counts.breakdown = breakdown_values.breakdown
+        and counts.breakdown_value = breakdown_values.breakdown_value
+    where breakdown_values.breakdown is null
 
 ),
 
-all_values as (
+matrix as (
 
     select
-        counts.indicator, counts.period_type, counts.quarter_label, counts.period_start, counts.period_end,
-        counts.population_year, counts.geographic_level, counts.area_code, counts.breakdown,
-        counts.breakdown_value,
-        'percent' as unit,
-        cast(counts.numerator as double) as numerator,
-        catchments.population as denominator,
-        100 * cast(counts.numerator as double) / catchments.population as value
-    from counts
-    inner join catchments
-        on counts.population_year = catchments.population_year
-        and counts.geographic_level = catchments.geographic_level
-        and counts.area_code = catchments.area_code
-    where counts.indicator = 'sure_start_reach' and counts.breakdown = 'total'
+        periods.period_type,
+        periods.quarter_label,
+        periods.period_start,
+        periods.period_end,
+        periods.population_year,
+        areas.geographic_level,
+        areas.area_code,
+        areas.area_name,
+        indicator_breakdowns.breakdown,
+        indicator_breakdowns.breakdown_value,
+        indicator_breakdowns.indicator,
+        indicator_breakdowns.unit
+    from periods
+    cross join areas
+    cross join indicator_breakdowns
 
-    union all
+),
+
+filled as (
 
     select
-        indicator, period_type, quarter_label, period_start, period_end, population_year, geographic_level,
-        area_code, breakdown, breakdown_value,
-        case when indicator in ({{ "'" ~ percentages | join("', '") ~ "'" }}) then 'percent' else 'count' end as unit,
-        cast(numerator as double) as numerator,
-        cast(denominator as double) as denominator,
+        matrix.*,
+        cast(coalesce(counts.numerator, 0) as double) as counted,
+        cast(coalesce(counts.denominator, 0) as double) as cases,
+        cast(case when matrix.indicator = 'sure_start_reach' then catchments.population
+            else populations.population
+        end as double) as population
+    from matrix
+    left join counts
+        on matrix.indicator = counts.indicator
+        and matrix.period_type = counts.period_type
+        and matrix.quarter_label = counts.quarter_label
+        and matrix.geographic_level = counts.geographic_level
+        and matrix.area_code = counts.area_code
+        and matrix.breakdown = counts.breakdown
+        and matrix.breakdown_value = counts.breakdown_value
+    left join populations
+        on matrix.unit = 'rate_per_10000'
+        and matrix.population_year = populations.population_year
+        and matrix.geographic_level = populations.geographic_level
+        and matrix.area_code = populations.area_code
+        and matrix.breakdown = populations.breakdown
+        and matrix.breakdown_value = populations.breakdown_value
+    left join catchments
+        on matrix.indicator = 'sure_start_reach'
+        and matrix.population_year = catchments.population_year
+        and matrix.geographic_level = catchments.geographic_level
+        and matrix.area_code = catchments.area_code
+        and matrix.breakdown = catchments.breakdown
+        and matrix.breakdown_value = catchments.breakdown_value
+
+),
+
+judged as (
+
+    select
+        filled.*,
         case
-            when indicator in ({{ "'" ~ percentages | join("', '") ~ "'" }})
-                then 100 * cast(numerator as double) / denominator
-            else cast(numerator as double)
-        end as value
-    from counts
-    where indicator <> 'sure_start_reach'
-
-    union all
-
-    select * from rates
-
-),
-
-areas as (
-
-    select 'NI' as geographic_level, 'N92000002' as area_code, 'Northern Ireland' as area_name
-    union all
-    select 'TRUST', trust_code, trust_name from {{ ref('dim_trusts') }}
-    union all
-    select 'LGD', lgd_code, lgd_name from {{ ref('dim_lgds') }}
+            when filled.unit = 'count' then 'available'
+            when filled.indicator = 'sure_start_reach' and filled.breakdown = 'age_band'
+                and filled.breakdown_value not in ('under_1', '1_4') then 'not_applicable'
+            when filled.unit = 'rate_per_10000' and filled.breakdown = 'age_band' and filled.breakdown_value = '18_plus'
+                then 'not_applicable'
+            when (filled.unit = 'rate_per_10000' or filled.indicator = 'sure_start_reach') and filled.population is null
+                then 'not_available'
+            when
+                filled.unit = 'percent' and filled.indicator <> 'sure_start_reach' and filled.cases = 0
+                then 'not_applicable'
+            else 'available'
+        end as availability
+    from filled
 
 )
 
 select
-    all_values.period_type,
-    all_values.quarter_label,
-    all_values.period_start,
-    all_values.period_end,
-    all_values.geographic_level,
-    all_values.area_code,
-    areas.area_name,
-    all_values.breakdown,
-    all_values.breakdown_value,
-    all_values.indicator,
-    all_values.unit,
-    all_values.numerator,
-    all_values.denominator,
-    all_values.value
-from all_values
-left join areas
-    on all_values.geographic_level = areas.geographic_level
-    and all_values.area_code = areas.area_code
+    period_type,
+    quarter_label,
+    period_start,
+    period_end,
+    geographic_level,
+    area_code,
+    area_name,
+    breakdown,
+    breakdown_value,
+    indicator,
+    unit,
+    counted as numerator,
+    case
+        when unit = 'count' then counted
+        when unit = 'rate_per_10000' or indicator = 'sure_start_reach' then population
+        else cases
+    end as denominator,
+    case
+        when availability <> 'available' then null
+        when unit = 'count' then counted
+        when unit = 'rate_per_10000' then counted * 10000 / population
+        when indicator = 'sure_start_reach' then 100 * counted / population
+        else 100 * counted / cases
+    end as value,
+    availability,
+    case
+        when availability = 'available' then cast(null as {{ dbt.type_string() }})
+        when unit = 'rate_per_10000' and breakdown_value = '18_plus'
+            then 'The population for rates is children aged 0 to 17.'
+        when indicator = 'sure_start_reach' and breakdown = 'age_band'
+            then 'Sure Start registers children under 4.'
+        when availability = 'not_available' then 'No population estimate exists for this breakdown.'
+        else 'No cases in the period: a percentage cannot be computed.'
+    end as note
+from judged

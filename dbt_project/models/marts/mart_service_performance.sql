@@ -1,6 +1,8 @@
-{#- How services perform (spec 7.2, system performance), by providing Trust and for Northern Ireland, for every
-    calendar quarter and the 12 months to its end. Each value keeps its numerator and denominator (the number of
-    cases behind a median), so that disclosure control can judge it. Definitions: spec 7.2.1. -#}
+{#- How services perform (spec 7.2, system performance), by providing Trust, organisation or project and for
+    Northern Ireland, for every calendar quarter and the 12 months to its end. Each value keeps its numerator and
+    denominator (the number of cases behind a median), so that disclosure control can judge it. The matrix is
+    complete: every provider has a row for every indicator ref_indicators declares for its type, a count with
+    nothing to count being 0. Definitions: spec 7.2.1. -#}
 with periods as (
 
     select * from {{ ref('int_reporting_periods') }}
@@ -146,9 +148,12 @@ placements_in_year as (
     left join placements
         on looked_after.child_key = placements.child_key
         and looked_after.provider_code = placements.provider_code
-        and placements.start_date <= looked_after.period_end
-        and (placements.end_date is null
-             or placements.end_date >= cast({{ dbt.dateadd('day', 1, dbt.dateadd('month', -12, 'looked_after.period_end')) }} as date))
+        and looked_after.period_end >= placements.start_date
+        and (
+            placements.end_date is null
+            or placements.end_date
+            >= cast({{ dbt.dateadd('day', 1, dbt.dateadd('month', -12, 'looked_after.period_end')) }} as date)
+        )
     group by
         looked_after.period_type, looked_after.quarter_label, looked_after.period_start, looked_after.period_end,
         looked_after.provider_code, looked_after.child_key
@@ -200,7 +205,63 @@ snapshots_in_period as (
 
 last_snapshots as (
 
-    select * from snapshots_in_period where snapshot_date = last_snapshot_date
+    select * from snapshots_in_period
+    where snapshot_date = last_snapshot_date
+
+),
+
+family_referred as (
+
+    select periods.*, family.provider_code
+    from {{ ref('fct_family_support_referrals') }} as family
+    inner join periods
+        on family.referral_date between periods.period_start and periods.period_end
+
+),
+
+family_ended as (
+
+    select periods.*, family.provider_code, family.were_needs_met
+    from {{ ref('fct_family_support_referrals') }} as family
+    inner join periods
+        on family.service_end_date between periods.period_start and periods.period_end
+
+),
+
+registered_under_4 as (
+
+    select periods.*, registrations.provider_code, registrations.child_key
+    from {{ ref('fct_sure_start_registrations') }} as registrations
+    inner join periods
+        on registrations.registration_date <= periods.period_end
+        and (registrations.exit_date is null or registrations.exit_date > periods.period_end)
+    inner join {{ ref('dim_children') }} as children
+        on registrations.child_key = children.child_key
+        and {{ age_in_years('children.birth_month', 'periods.period_end') }} < 4
+
+),
+
+reach as (
+
+    select
+        registered.period_type,
+        registered.quarter_label,
+        registered.period_start,
+        registered.period_end,
+        registered.provider_code,
+        'sure_start_reach' as indicator,
+        'percent' as unit,
+        cast(count(distinct registered.child_key) as double) as numerator,
+        max(catchments.population) as denominator
+    from registered_under_4 as registered
+    inner join {{ ref('int_catchment_population_0_3') }} as catchments
+        on catchments.geographic_level = 'PROJECT'
+        and registered.provider_code = catchments.area_code
+        and catchments.breakdown = 'total'
+        and registered.population_year = catchments.population_year
+    group by
+        registered.period_type, registered.quarter_label, registered.period_start, registered.period_end,
+        registered.provider_code
 
 ),
 
@@ -220,26 +281,45 @@ last_snapshots as (
     ('agency_share', 'last_snapshots', 'sum(agency_fte)', 'sum(staff_in_post_fte)', 'percent'),
     ('cases_per_fte', 'last_snapshots', 'sum(open_cases)', 'sum(staff_in_post_fte)', 'ratio'),
 ] %}
+
 shares as (
 
     {% for indicator, relation, numerator, denominator, unit in measures %}
-    {% for level in ['provider', 'ni'] %}
+        {% for level in ['provider', 'ni'] %}
+            {% set group_extra = ', provider_code' if level == 'provider' else '' %}
+            select
+                period_type,
+                quarter_label,
+                period_start,
+                period_end,
+                {% if level == 'provider' %}provider_code,{% else %}'NI' as provider_code,{% endif %}
+                '{{ indicator }}' as indicator,
+                '{{ unit }}' as unit,
+                cast({{ numerator }} as double) as numerator,
+                cast({{ denominator }} as double) as denominator
+            from {{ relation }}
+            group by {{ 'period_type, quarter_label, period_start, period_end' ~ group_extra }}
+            union all
+        {% endfor %}
+    {% endfor %}
+    {#- Organisations' family support: provider level only (NI is in mart_indicators). #}
     select
-        period_type,
-        quarter_label,
-        period_start,
-        period_end,
-        {{ "provider_code" if level == 'provider' else "'NI'" }} as provider_code,
-        '{{ indicator }}' as indicator,
-        '{{ unit }}' as unit,
-        cast({{ numerator }} as double) as numerator,
-        cast({{ denominator }} as double) as denominator
-    from {{ relation }}
-    group by period_type, quarter_label, period_start, period_end{{ ", provider_code" if level == 'provider' else "" }}
-    {% if not loop.last %}union all{% endif %}
-    {% endfor %}
-    {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+        period_type, quarter_label, period_start, period_end, provider_code, 'family_support_referrals', 'count',
+        cast(count(*) as double), cast(null as double)
+    from family_referred
+    group by period_type, quarter_label, period_start, period_end, provider_code
+
+    union all
+
+    select
+        period_type, quarter_label, period_start, period_end, provider_code, 'family_support_needs_met', 'percent',
+        cast(sum(case when were_needs_met then 1 else 0 end) as double), cast(count(*) as double)
+    from family_ended
+    group by period_type, quarter_label, period_start, period_end, provider_code
+
+    union all
+
+    select * from reach
 
 ),
 
@@ -261,25 +341,80 @@ computed as (
 
 ),
 
-providers as (
+catalogue as (
 
-    select provider_code, provider_name from {{ ref('dim_providers') }}
+    select indicator, unit, geographic_levels, provider_type, source_feeds
+    from {{ ref('ref_indicators') }}
+    where mart = 'mart_service_performance'
+
+),
+
+reporting_units as (
+
+    select
+        'NI' as provider_level, 'NI' as provider_code, 'Northern Ireland' as provider_name,
+        cast(null as {{ dbt.type_string() }}) as provider_type
+    union all
+    select 'PROVIDER', provider_code, provider_name, provider_type from {{ ref('dim_providers') }}
+
+),
+
+matrix as (
+
+    select
+        periods.period_type,
+        periods.quarter_label,
+        periods.period_start,
+        periods.period_end,
+        reporting_units.provider_level,
+        reporting_units.provider_code,
+        reporting_units.provider_name,
+        catalogue.provider_type,
+        catalogue.indicator,
+        catalogue.unit,
+        catalogue.source_feeds
+    from periods
+    cross join catalogue
+    inner join reporting_units
+        on (reporting_units.provider_level = 'NI' and '|' || catalogue.geographic_levels || '|' like '%|NI|%')
+        or (
+            reporting_units.provider_level = 'PROVIDER'
+            and catalogue.provider_type = reporting_units.provider_type
+            and (
+                '|' || catalogue.geographic_levels || '|' like '%|TRUST|%'
+                or '|' || catalogue.geographic_levels || '|' like '%|PROVIDER|%'
+            )
+        )
 
 )
 
 select
-    computed.period_type,
-    computed.quarter_label,
-    computed.period_start,
-    computed.period_end,
-    case when computed.provider_code = 'NI' then 'NI' else 'PROVIDER' end as provider_level,
-    computed.provider_code,
-    coalesce(providers.provider_name, 'Northern Ireland') as provider_name,
-    computed.indicator,
-    computed.unit,
-    computed.numerator,
-    computed.denominator,
-    computed.value
-from computed
-left join providers
-    on computed.provider_code = providers.provider_code
+    matrix.period_type,
+    matrix.quarter_label,
+    matrix.period_start,
+    matrix.period_end,
+    matrix.provider_level,
+    matrix.provider_code,
+    matrix.provider_name,
+    matrix.provider_type,
+    matrix.indicator,
+    matrix.unit,
+    case when matrix.unit = 'count' then coalesce(computed.numerator, 0) else computed.numerator end as numerator,
+    case
+        when matrix.unit = 'count' then cast(null as double)
+        else coalesce(computed.denominator, 0)
+    end as denominator,
+    case when matrix.unit = 'count' then coalesce(computed.value, 0) else computed.value end as value,
+    case
+        when matrix.unit = 'count' or computed.value is not null then 'available'
+        -- workforce figures come from monthly snapshots: a period before the first has no data
+        when matrix.source_feeds = 'workforce' and computed.provider_code is null then 'not_available'
+        else 'not_applicable'
+    end as availability
+from matrix
+left join computed
+    on matrix.period_type = computed.period_type
+    and matrix.quarter_label = computed.quarter_label
+    and matrix.provider_code = computed.provider_code
+    and matrix.indicator = computed.indicator
+    and matrix.unit = computed.unit

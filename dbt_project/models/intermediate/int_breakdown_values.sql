@@ -1,0 +1,47 @@
+{#- Every value each breakdown of spec 7.2 can take, in publication order: the domain over which the indicator
+    marts complete their matrix (spec 7.3: every combination present). Code-list breakdowns take their values
+    from the contracts' code lists; age bands and deprivation quintiles are fixed here. -#}
+{% set from_code_lists = [
+    ('sex', 'sex'), ('religion', 'religion'), ('ethnicity', 'ethnicity'), ('disability', 'ynu'),
+    ('referral_source', 'referral_source'), ('category_of_abuse', 'abuse'), ('legal_status', 'legal_status'),
+    ('placement_type', 'placement_type'),
+] %}
+{% set fixed = [
+    ('total', ['total']),
+    ('age_band', ['under_1', '1_4', '5_11', '12_15', '16_17', '18_plus']),
+    ('deprivation_quintile', ['1', '2', '3', '4', '5', 'unknown']),
+] %}
+with code_lists as (
+
+    select
+        code_list,
+        code,
+        row_number() over (partition by code_list order by code) as sort_order
+    from {{ ref('ref_code_lists') }}
+
+),
+
+breakdown_values as (
+
+    {% for breakdown, values in fixed %}
+        {% for value in values %}
+            select
+                '{{ breakdown }}' as breakdown,
+                '{{ value }}' as breakdown_value,
+                {{ loop.index }} as sort_order
+            union all
+        {% endfor %}
+    {% endfor %}
+    {% for breakdown, code_list in from_code_lists %}
+        select '{{ breakdown }}', code, sort_order from code_lists
+        where code_list = '{{ code_list }}'
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+)
+
+select
+    breakdown,
+    cast(breakdown_value as {{ dbt.type_string() }}) as breakdown_value,
+    cast(sort_order as integer) as sort_order
+from breakdown_values
