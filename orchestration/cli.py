@@ -226,6 +226,40 @@ def _query(args: argparse.Namespace) -> int:
     return 0
 
 
+def _extract(args: argparse.Namespace) -> int:
+    """Run the extract job in-process, so the run is recorded like a scheduled one."""
+    from orchestration.lib.settings import DataPaths
+
+    paths = DataPaths.from_env().ensure()
+    os.environ["CDW_DATA_DIR"] = str(paths.root)
+    import dagster as dg
+
+    from orchestration.definitions import defs
+    from orchestration.defs.extract import OP_NAME, extract_run_config
+
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    started = time.monotonic()
+    log_path = paths.root / "logs" / f"extract-{time.strftime('%Y%m%dT%H%M%S')}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+        result = defs.resolve_job_def("commissioner_extract_job").execute_in_process(
+            instance=instance, raise_on_error=False, run_config=extract_run_config(args.quarter, args.recipient))
+    if not result.success:
+        failures = [event for event in result.all_events if event.is_step_failure]
+        error = failures[0].step_failure_data.error if failures else None
+        while error is not None and error.cause is not None:  # the op's own error, not Dagster's wrapper
+            error = error.cause
+        reason = error.message.strip() if error is not None else "see the log"
+        print(f"Extract for {args.recipient} {args.quarter} FAILED: {reason}\n  full log: {log_path}",
+              file=sys.stderr)
+        return 1
+    output = result.output_for_node(OP_NAME)
+    print(f"Extract for {args.recipient} {args.quarter} written in {time.monotonic() - started:.1f}s: {output}")
+    for name in sorted(os.listdir(output)):
+        print(f"  {name}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     if hasattr(signal, "SIGPIPE") and argv is None:
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `cdw status | head` ends quietly
@@ -257,6 +291,11 @@ def main(argv: list[str] | None = None) -> int:
     query.add_argument("sql", help="a SQL query, e.g. \"select * from mart_referrals_by_trust_month limit 5\"")
     query.add_argument("--max-rows", type=int, default=40)
     query.set_defaults(handler=_query)
+    extract = commands.add_parser("extract", help="write the Commissioner's extract for a quarter into the outbox, "
+                                                  "under disclosure control")
+    extract.add_argument("--quarter", required=True, help="calendar quarter, YYYY-Qn (e.g. 2024-Q3)")
+    extract.add_argument("--recipient", default="niccy", help="outbox folder of the recipient (default niccy)")
+    extract.set_defaults(handler=_extract)
     args = parser.parse_args(argv)
     return int(args.handler(args))
 

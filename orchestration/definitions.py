@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from orchestration.defs.dbt import dbt_resource, source_feeds, warehouse_models
+from orchestration.defs.extract import commissioner_extract_job, commissioner_extract_schedule
 from orchestration.defs.ingest import build_ingest_definitions
 from orchestration.defs.publish import published_analytics
 from orchestration.defs.sensors import landing_sensor
@@ -20,7 +21,8 @@ warehouse_job = dg.define_asset_job(
 defs = dg.Definitions(
     assets=[*ingest_assets, warehouse_models, published_analytics],
     asset_checks=gate_checks,
-    jobs=[warehouse_job],
+    jobs=[warehouse_job, commissioner_extract_job],
+    schedules=[commissioner_extract_schedule],
     sensors=[landing_sensor],
     resources={"dbt": dbt_resource()},
 )

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
+import duckdb
 import pytest
 
+from orchestration.cli import main
 from sources.generator import generate
 
 SMALL_SEED = 11
@@ -39,3 +42,26 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "dbt_logs"))
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     return root
+
+
+@pytest.fixture(scope="session")
+def pipeline(small_landing: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Run `cdw run` twice on the small landing set (once per session); keep what each published."""
+    root = tmp_path_factory.mktemp("e2e") / "data"
+    shutil.copytree(small_landing, root / "landing")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CDW_DATA_DIR", str(root))
+        patch.setenv("CDW_ALLOW_DEMO_KEY", "1")
+        patch.delenv("CDW_PSEUDONYMISATION_KEY", raising=False)
+        patch.delenv("DAGSTER_HOME", raising=False)
+        patch.setenv("DBT_LOG_PATH", str(root / "logs"))
+        outputs = []
+        for _ in range(2):
+            code = main(["run"])
+            published = root / "published" / "analytics.duckdb"
+            with duckdb.connect(str(published), read_only=True) as con:
+                mart = con.execute("select * from mart_referrals_by_trust_month order by 1, 3").fetchall()
+            outputs.append((code, mart))
+        patch.setattr("sys.argv", ["cdw"])
+        status_code = main(["status", "--json"])
+    return {"root": root, "runs": outputs, "status_code": status_code}

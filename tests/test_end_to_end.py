@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import re
-import shutil
 from pathlib import Path
 
 import duckdb
@@ -19,29 +18,6 @@ from orchestration.lib.registry import Registry
 from sources.contract import contracts
 
 TRUSTS = {"BHSCT", "NHSCT", "SEHSCT", "SHSCT", "WHSCT"}
-
-
-@pytest.fixture(scope="module")
-def pipeline(small_landing: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """Run `cdw run` twice on the small landing set; keep what each printed."""
-    root = tmp_path_factory.mktemp("e2e") / "data"
-    shutil.copytree(small_landing, root / "landing")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("CDW_DATA_DIR", str(root))
-        patch.setenv("CDW_ALLOW_DEMO_KEY", "1")
-        patch.delenv("CDW_PSEUDONYMISATION_KEY", raising=False)
-        patch.delenv("DAGSTER_HOME", raising=False)
-        patch.setenv("DBT_LOG_PATH", str(root / "logs"))
-        outputs = []
-        for _ in range(2):
-            code = main(["run"])
-            published = root / "published" / "analytics.duckdb"
-            with duckdb.connect(str(published), read_only=True) as con:
-                mart = con.execute("select * from mart_referrals_by_trust_month order by 1, 3").fetchall()
-            outputs.append((code, mart))
-        patch.setattr("sys.argv", ["cdw"])
-        status_code = main(["status", "--json"])
-    return {"root": root, "runs": outputs, "status_code": status_code}
 
 
 def test_runs_succeed_and_rerun_is_idempotent(pipeline: dict) -> None:

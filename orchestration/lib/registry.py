@@ -29,6 +29,11 @@ create table if not exists submissions (
     measures text, validation_docs text
 );
 create index if not exists submissions_file on submissions (file_name, checksum);
+create table if not exists extracts (
+    extract_id integer primary key autoincrement,
+    recipient text not null, quarter text not null, run_id text, publication_run_id text,
+    created_at text not null, directory text not null, files text not null
+);
 """
 
 
@@ -126,6 +131,21 @@ class Registry:
             query, args = query + " where status = ?", (status,)
         with self._connect() as con:
             return [_submission(r) for r in con.execute(query + " order by submission_id", args)]
+
+    def record_extract(self, recipient: str, quarter: str, run_id: str | None, publication_run_id: str,
+                       created_at: str, directory: str, files: dict[str, str]) -> int:
+        """The audit log of extracts: who received which quarter, when, and the checksum of every file."""
+        with self._connect() as con:
+            cursor = con.execute(
+                "insert into extracts (recipient, quarter, run_id, publication_run_id, created_at, directory, files) "
+                "values (?, ?, ?, ?, ?, ?, ?)",
+                (recipient, quarter, run_id, publication_run_id, created_at, directory, json.dumps(files)))
+            return int(cursor.lastrowid)
+
+    def extracts(self) -> list[dict]:
+        with self._connect() as con:
+            rows = con.execute("select * from extracts order by extract_id").fetchall()
+        return [{**dict(row), "files": json.loads(row["files"])} for row in rows]
 
     def current(self, provider: str, feed: str, period: str) -> Submission | None:
         with self._connect() as con:

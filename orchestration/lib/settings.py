@@ -67,6 +67,10 @@ class DataPaths:
     def published(self) -> Path:
         return self.root / "published" / "analytics.duckdb"
 
+    @property
+    def outbox(self) -> Path:
+        return self.root / "outbox"
+
     def ensure(self) -> DataPaths:
         for folder in (self.landing, self.archive, self.reports, self.pending, self.current, self.superseded,
                        self.quarantine, self.warehouse.parent, self.published.parent):

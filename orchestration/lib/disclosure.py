@@ -1,0 +1,388 @@
+"""Statistical disclosure control for what leaves the warehouse (spec 7.3).
+
+Every published count, and the count behind every rate and percentage (its
+numerator), belongs to a *count table*: one indicator for one period, with
+cells keyed by area and breakdown value. Its cells are tied together by the
+table's hierarchies: each breakdown's values add up to their area's total,
+and the Trusts, and the LGDs, add up to Northern Ireland.
+
+- Primary suppression hides every count from 1 to 4.
+- Secondary suppression hides further cells until no hidden cell stands alone
+  in any of the table's sums, then repairs whatever the audit still finds.
+- The audit is independent of the heuristics: a linear program (HiGHS)
+  bounds each hidden cell by everything published and every
+  sum. A hidden count that can be worked out exactly, or a small count that
+  can be pinned inside 1 to 4, is a failure.
+
+Rates follow their count; a percentage, rate or median on fewer than 10
+cases, or whose numerator is hidden, is ``c`` as well. Symbols: ``c``
+suppressed, ``0`` a true zero, ``z`` cannot exist, ``x`` not available.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import highspy
+import numpy as np
+from scipy.sparse import csc_matrix
+
+SUPPRESSED, TRUE_ZERO, NOT_APPLICABLE, NOT_AVAILABLE = "c", "0", "z", "x"
+SYMBOLS = {
+    SUPPRESSED: "Suppressed to protect confidentiality: a count from 1 to 4, a value that would reveal one, or a "
+                "percentage, rate or median on fewer than 10 cases.",
+    TRUE_ZERO: "A true zero.",
+    NOT_APPLICABLE: "Not applicable: the value cannot exist (for example a percentage of no cases, or a rate for "
+                    "ages outside the population it is taken over).",
+    NOT_AVAILABLE: "Not available: no data or no population estimate exist for this value.",
+}
+SMALLEST_SAFE_COUNT = 5
+SMALLEST_SAFE_DENOMINATOR = 10
+NI_LEVEL = "NI"
+SUB_LEVELS = ("TRUST", "LGD")
+TOTAL = "total"
+TOLERANCE = 1e-6
+
+# a cell of a count table: (geographic_level, area_code, breakdown, breakdown_value)
+Key = tuple[str, str, str, str]
+
+
+def is_small(count: float) -> bool:
+    """A count the primary rule hides: more than nothing and fewer than five."""
+    return 0 < count < SMALLEST_SAFE_COUNT
+
+
+@dataclass
+class CountTable:
+    """One indicator's counts (or numerators) for one period, with the sums that tie them together."""
+
+    name: tuple
+    cells: dict[Key, float]
+
+    def sums(self) -> list[tuple[Key, list[Key]]]:
+        """Each (total, parts) relation of the table: breakdown values to their total, areas to NI."""
+        by_area: dict[tuple[str, str], dict[str, list[Key]]] = defaultdict(lambda: defaultdict(list))
+        by_value: dict[tuple[str, str], dict[str, list[Key]]] = defaultdict(lambda: defaultdict(list))
+        for key in self.cells:
+            level, area, breakdown, _ = key
+            if breakdown != TOTAL:
+                by_area[(level, area)][breakdown].append(key)
+            if level in SUB_LEVELS:
+                by_value[(key[2], key[3])][level].append(key)
+        relations: list[tuple[Key, list[Key]]] = []
+        for (level, area), breakdowns in by_area.items():
+            total = (level, area, TOTAL, TOTAL)
+            if total in self.cells:
+                relations.extend((total, sorted(parts)) for parts in breakdowns.values())
+        ni_areas = {key[1] for key in self.cells if key[0] == NI_LEVEL}
+        for (breakdown, value), levels in by_value.items():
+            for ni_area in ni_areas:
+                total = (NI_LEVEL, ni_area, breakdown, value)
+                if total in self.cells:
+                    relations.extend((total, sorted(parts)) for parts in levels.values())
+        return relations
+
+
+@dataclass
+class Finding:
+    """A hidden cell that the published values give away."""
+
+    table: tuple
+    key: Key
+    value: float
+    lower: float
+    upper: float
+
+    def __str__(self) -> str:
+        return (f"{'/'.join(map(str, self.table))} {'/'.join(self.key)}: hidden value can be bounded to "
+                f"[{self.lower:g}, {self.upper:g}]")
+
+
+def audit(table: CountTable, hidden: set[Key]) -> list[Finding]:
+    """Bound every hidden cell by linear programming; return those that are given away.
+
+    The attacker is assumed to know every published cell, every relation of the
+    table and whether each holds as an equality, and that counts are not
+    negative. A hidden cell fails if it is pinned to one positive integer, or if
+    it is a small count (1 to 4) whose bounds lie within 1 to 4. A hidden zero
+    (a percentage's numerator hidden for its small denominator) may be pinned:
+    zeros are published as true zeros anyway. Hidden cells linked by no sum are
+    bounded separately (one linear program per group of linked cells).
+    """
+    findings = []
+    for variables, rows in _linked_groups(table, hidden):
+        for key, (lower, upper) in zip(variables, _bounds(len(variables), rows), strict=True):
+            value = table.cells[key]
+            lowest = math.ceil(lower - TOLERANCE)
+            highest = math.floor(upper + TOLERANCE) if math.isfinite(upper) else math.inf
+            pinned = lowest == highest and value > 0
+            if pinned or (is_small(value) and lowest >= 1 and highest < SMALLEST_SAFE_COUNT):
+                findings.append(Finding(table.name, key, value, lower, upper))
+    return findings
+
+
+# a linear relation over hidden cells: ({variable: coefficient}, lower bound, upper bound)
+Relation = tuple[dict[int, float], float, float]
+
+
+def _linked_groups(table: CountTable, hidden: set[Key]) -> list[tuple[list[Key], list[Relation]]]:
+    """The hidden cells in groups linked by the table's sums, each with its sums over those cells."""
+    parent = {key: key for key in hidden}
+
+    def root(key: Key) -> Key:
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    involved = []
+    for total, parts in table.sums():
+        members = [m for m in (total, *parts) if m in hidden]
+        if members:
+            involved.append((total, parts, members))
+            for other in members[1:]:
+                parent[root(other)] = root(members[0])
+    groups: dict[Key, list[Key]] = defaultdict(list)
+    for key in sorted(hidden):
+        groups[root(key)].append(key)
+    relations: dict[Key, list[tuple[Key, list[Key]]]] = defaultdict(list)
+    for total, parts, members in involved:
+        relations[root(members[0])].append((total, parts))
+    result = []
+    for group_root, variables in groups.items():
+        index = {key: i for i, key in enumerate(variables)}
+        rows = [row for total, parts in relations[group_root] for row in _relations(table, hidden, index, total, parts)]
+        result.append((variables, rows))
+    return result
+
+
+def _relations(table: CountTable, hidden: set[Key], index: dict[Key, int], total: Key, parts: list[Key]
+               ) -> list[Relation]:
+    """sum(parts) - total over the hidden cells, bounded by the published cells and by how the truth relates;
+    where the parts overlap (several categories of abuse per child), also each part - total <= 0."""
+    relation = _linear(table, hidden, index, [(total, -1.0)] + [(p, 1.0) for p in parts])
+    coefficients, published = relation
+    gap = sum(table.cells[p] for p in parts) - table.cells[total]
+    if abs(gap) < TOLERANCE:  # the parts add up to the total
+        return [(coefficients, -published, -published)]
+    if gap < 0:  # the parts fall short of the total (e.g. children with no known area)
+        return [(coefficients, -math.inf, -published)]
+    overlapping = [(coefficients, -published, math.inf)]
+    for part in parts:
+        if part in hidden or total in hidden:
+            part_coefficients, part_published = _linear(table, hidden, index, [(part, 1.0), (total, -1.0)])
+            overlapping.append((part_coefficients, -math.inf, -part_published))
+    return overlapping
+
+
+def _linear(table: CountTable, hidden: set[Key], index: dict[Key, int], terms: list[tuple[Key, float]]
+            ) -> tuple[dict[int, float], float]:
+    """A sum of signed cells: coefficients of the hidden ones, and the value of the published ones."""
+    coefficients: dict[int, float] = defaultdict(float)
+    published = 0.0
+    for member, sign in terms:
+        if member in hidden:
+            coefficients[index[member]] += sign
+        else:
+            published += sign * table.cells[member]
+    return coefficients, published
+
+
+def _bounds(width: int, rows: list[Relation]) -> list[tuple[float, float]]:
+    """The least and greatest value of each variable (none negative) subject to the relations.
+
+    One HiGHS model per group, re-solved from the previous basis for each
+    variable and direction: far cheaper than building a model per solve.
+    """
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    lp = highspy.HighsLp()
+    lp.num_col_ = width
+    lp.num_row_ = len(rows)
+    lp.col_cost_ = np.zeros(width)
+    lp.col_lower_ = np.zeros(width)
+    lp.col_upper_ = np.full(width, highspy.kHighsInf)
+    lp.row_lower_ = np.array([max(lower, -highspy.kHighsInf) for _, lower, _ in rows])
+    lp.row_upper_ = np.array([min(upper, highspy.kHighsInf) for _, _, upper in rows])
+    data, row_index, column_index = [], [], []
+    for r, (coefficients, _, _) in enumerate(rows):
+        for c, v in coefficients.items():
+            if v:
+                row_index.append(r)
+                column_index.append(c)
+                data.append(v)
+    matrix = csc_matrix((data, (row_index, column_index)), shape=(len(rows), width))
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = matrix.indptr
+    lp.a_matrix_.index_ = matrix.indices
+    lp.a_matrix_.value_ = matrix.data
+    highs.passModel(lp)
+    unbounded = (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible)
+    bounds = []
+    for i in range(width):
+        extremes = []
+        for direction in (1.0, -1.0):
+            highs.changeColCost(i, direction)
+            highs.run()
+            status = highs.getModelStatus()
+            if status == highspy.HighsModelStatus.kOptimal:
+                extremes.append(direction * highs.getInfo().objective_function_value)
+            elif status in unbounded:
+                extremes.append(-direction * math.inf)
+            else:
+                raise RuntimeError(f"disclosure audit: the linear program ended {highs.modelStatusToString(status)}")
+        highs.changeColCost(i, 0.0)
+        bounds.append((extremes[0], extremes[1]))
+    return bounds
+
+
+def protect(table: CountTable, extra_hidden: Iterable[Key] = (), max_repairs: int = 200) -> set[Key]:
+    """The cells to hide: small counts, their complements, and whatever the audit still finds exposed."""
+    hidden = {key for key, value in table.cells.items() if is_small(value)} | set(extra_hidden)
+    relations = table.sums()
+    _complete_secondary(table, hidden, relations)
+    for _ in range(max_repairs):
+        findings = audit(table, hidden)
+        if not findings:
+            return hidden
+        if not any([_hide_partner(table, hidden, relations, finding.key) for finding in findings]):
+            break
+        _complete_secondary(table, hidden, relations)
+    raise RuntimeError(f"disclosure control: could not protect table {table.name}")
+
+
+def _complete_secondary(table: CountTable, hidden: set[Key], relations: list[tuple[Key, list[Key]]]) -> None:
+    """Hide a partner for any hidden cell that stands alone in one of the table's sums."""
+    changed = True
+    while changed:
+        changed = False
+        for total, parts in relations:
+            members = [total, *parts]
+            if sum(1 for m in members if m in hidden) == 1:
+                changed |= _hide_one_of(table, hidden, parts, total)
+
+
+def _hide_partner(table: CountTable, hidden: set[Key], relations: list[tuple[Key, list[Key]]], key: Key) -> bool:
+    """Hide one more positive cell as near as possible to an exposed cell.
+
+    First in the sums the exposed cell is part of; when those hold nothing left
+    to hide (their other cells hidden already, or true zeros), in the sums that
+    their hidden cells are part of, and so on outwards.
+    """
+    frontier, seen_cells, seen_relations = {key}, {key}, set()
+    while frontier:
+        nearby = [i for i, (total, parts) in enumerate(relations)
+                  if i not in seen_relations and (total in frontier or frontier.intersection(parts))]
+        seen_relations.update(nearby)
+        members = {m for i in nearby for m in (relations[i][0], *relations[i][1])}
+        candidates = sorted((table.cells[m], m) for m in members if m not in hidden and table.cells[m] > 0)
+        if candidates:
+            hidden.add(candidates[0][1])
+            return True
+        frontier = {m for m in members if m in hidden} - seen_cells
+        seen_cells |= frontier
+    return False
+
+
+def _hide_one_of(table: CountTable, hidden: set[Key], parts: list[Key], total: Key) -> bool:
+    """Hide the smallest positive part not yet hidden (else the total); zeros stay shown as true zeros."""
+    candidates = sorted((table.cells[p], p) for p in parts if p not in hidden and table.cells[p] > 0)
+    if candidates:
+        hidden.add(candidates[0][1])
+        return True
+    if total not in hidden and table.cells[total] > 0:
+        hidden.add(total)
+        return True
+    return False
+
+
+@dataclass
+class Row:
+    """One published value before and after disclosure control."""
+
+    indicator: str
+    unit: str
+    period_type: str
+    geographic_level: str
+    area_code: str
+    breakdown: str
+    breakdown_value: str
+    numerator: float | None
+    denominator: float | None
+    value: float | None
+    availability: str = "available"
+    shown: str = field(default="")
+
+    @property
+    def key(self) -> Key:
+        return (self.geographic_level, self.area_code, self.breakdown, self.breakdown_value)
+
+    @property
+    def count_table(self) -> tuple | None:
+        """The count table holding this row's count or numerator (None for medians and means)."""
+        if self.unit in ("count", "rate_per_10000"):
+            return (self.indicator, self.period_type, "count")
+        if self.unit == "percent":
+            return (self.indicator, self.period_type, "numerator")
+        return None
+
+
+def count_tables(rows: list[Row]) -> dict[tuple, CountTable]:
+    """Gather the counts and numerators of the rows into their tables (a count row wins over its rate row)."""
+    tables: dict[tuple, CountTable] = {}
+    for row in sorted(rows, key=lambda r: r.unit != "count"):
+        name = row.count_table
+        if name is None:
+            continue
+        table = tables.setdefault(name, CountTable(name, {}))
+        if row.key not in table.cells:
+            table.cells[row.key] = float(row.numerator or 0)
+    return tables
+
+
+def _unpublished_numerators(rows: list[Row]) -> dict[tuple, set[Key]]:
+    """Percentages not shown whatever their numerator (too small a denominator, or not available): a reader
+    does not know their numerators either."""
+    unknown: dict[tuple, set[Key]] = defaultdict(set)
+    for row in rows:
+        if row.unit == "percent" and (row.availability == "not_available" or (
+                row.availability == "available" and _denominator_too_small(row))):
+            unknown[row.count_table].add(row.key)
+    return unknown
+
+
+def _denominator_too_small(row: Row) -> bool:
+    return row.denominator is not None and row.denominator < SMALLEST_SAFE_DENOMINATOR
+
+
+def apply(rows: list[Row], decimals: dict[str, int]) -> tuple[list[Row], dict[tuple, set[Key]]]:
+    """Decide what each row shows; return the rows and each count table's hidden cells."""
+    tables = count_tables(rows)
+    unknown = _unpublished_numerators(rows)
+    hidden = {name: protect(table, unknown.get(name, ())) for name, table in tables.items()}
+    for row in rows:
+        row.shown = _shown(row, hidden, decimals)
+    return rows, hidden
+
+
+def _shown(row: Row, hidden: dict[tuple, set[Key]], decimals: dict[str, int]) -> str:
+    if row.availability == "not_applicable":
+        return NOT_APPLICABLE
+    if row.availability == "not_available" or row.value is None:
+        return NOT_AVAILABLE
+    table = row.count_table
+    if table is not None and row.key in hidden.get(table, set()):
+        return SUPPRESSED
+    if row.unit != "count" and _denominator_too_small(row):
+        return SUPPRESSED
+    if row.unit == "count" and row.value == 0:
+        return TRUE_ZERO
+    return format_number(row.value, decimals.get(row.unit, 1))
+
+
+def format_number(value: float, places: int) -> str:
+    """A plain decimal with a fixed number of places (no thousands separators, no exponent)."""
+    return f"{round(value, places):.{places}f}" if places else str(round(value))

@@ -1,0 +1,373 @@
+"""The Commissioner's quarterly extract (spec 7.3), built from the published database only.
+
+``build_extract`` writes ``<outbox>/<recipient>/<quarter>/`` with
+``indicators.csv`` (tidy, one row per value, the matrix complete),
+``metadata.csv`` (one row per indicator and unit), ``indicators.xlsx`` (an
+accessible workbook) and ``manifest.json``, and beside them ``<quarter>-report.html``, a readable
+report on system performance (``report.py``). Everything passes disclosure
+control first, and the independent audit must find nothing, or no file is
+written. Built again from the same publication, every file is identical but
+for the manifest's creation time.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from orchestration.lib import disclosure
+from orchestration.lib.quarters import QuarterError, quarter_bounds
+from orchestration.lib.registry import Registry
+from orchestration.lib.report import build_report
+from orchestration.lib.settings import PROJECT_ROOT, DataPaths
+
+SPEC_UNITS = ("count", "percent", "rate_per_10000", "days", "gbp")
+DECIMALS = {"count": 0, "percent": 1, "rate_per_10000": 1, "days": 1, "gbp": 0}
+CSV_COLUMNS = ["period_start", "period_end", "geographic_level", "area_code", "area_name", "breakdown",
+               "breakdown_value", "indicator", "unit", "value", "note"]
+METADATA_COLUMNS = ["indicator", "label", "unit", "definition", "numerator", "denominator", "source_feeds",
+                    "disclosure_rule"]
+LEVEL_ORDER = {"NI": 0, "TRUST": 1, "LGD": 2}
+BREAKDOWN_ORDER = ["total", "age_band", "sex", "religion", "ethnicity", "disability", "deprivation_quintile",
+                   "referral_source", "category_of_abuse", "legal_status", "placement_type"]
+AGE_BANDS = ["under_1", "1_4", "5_11", "12_15", "16_17", "18_plus"]
+NI_AREA = ("N92000002", "Northern Ireland")
+RECIPIENT_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+# Workbook sheets: indicators are grouped by topic; an indicator not listed here goes to "Other".
+TOPICS = {
+    "Referrals": ["referrals", "children_in_need"],
+    "Child_protection": ["cp_register", "cp_registrations", "cp_reregistrations_24m"],
+    "Looked_after": ["looked_after", "lac_admissions", "lac_discharges", "care_leavers_eet"],
+    "Early_help": ["sure_start_reach", "family_support_referrals", "family_support_needs_met"],
+}
+PERFORMANCE_TOPIC = "Service_performance"
+TITLE = "Children's social care and early help indicators, Northern Ireland"
+SOURCE = ("Regional children's data warehouse: monthly submissions of the five HSC Trusts and the Family Support "
+          "Hubs' organisations, quarterly submissions of the Sure Start projects")
+PROVIDING_TRUST = "By providing Trust."
+CONTACT = "Regional children's data warehouse team, children.data@example.gov.uk (synthetic demonstration)"
+
+
+class ExtractError(RuntimeError):
+    """The extract cannot be built (no data for the quarter, or disclosure control failed)."""
+
+
+@dataclass
+class ExtractRow(disclosure.Row):
+    period_start: str = ""
+    period_end: str = ""
+    area_name: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ExtractResult:
+    directory: Path
+    files: dict[str, str]  # file name -> SHA-256
+    rows: int
+    suppressed: int
+    publication_run_id: str
+    created: str
+    report: Path
+
+
+def code_version() -> str:
+    """The commit the code was built from, or the package version outside a git checkout."""
+    try:
+        result = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                                check=True, timeout=10)
+        return result.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        from importlib.metadata import version
+        return f"children-data-warehouse {version('children-data-warehouse')}"
+
+
+def load_rows(con: duckdb.DuckDBPyConnection, quarter: str) -> list[ExtractRow]:
+    """The quarter's and the 12 months' values: disaggregated indicators, and Trusts' performance."""
+    rows = [_extract_row(r) for r in con.execute(
+        """
+        select
+            indicator, unit, period_type, geographic_level, area_code, breakdown, breakdown_value, numerator,
+            denominator, value, availability, cast(period_start as varchar), cast(period_end as varchar),
+            area_name, coalesce(note, '')
+        from mart_indicators
+        where quarter_label = ?
+        """, [quarter]).fetchall()]
+    performance = con.execute(
+        f"""
+        select
+            performance.indicator, performance.unit, performance.period_type,
+            case when performance.provider_level = 'NI' then 'NI' else 'TRUST' end,
+            case when performance.provider_level = 'NI' then ? else performance.provider_code end,
+            'total', 'total', performance.numerator, performance.denominator, performance.value,
+            performance.availability, cast(performance.period_start as varchar),
+            cast(performance.period_end as varchar),
+            case when performance.provider_level = 'NI' then ? else performance.provider_name end,
+            case when performance.provider_level = 'NI' then '' else ? end
+        from mart_service_performance as performance
+        inner join dim_indicators as catalogue
+            on catalogue.mart = 'mart_service_performance'
+            and performance.indicator = catalogue.indicator
+            and performance.unit = catalogue.unit
+        where performance.quarter_label = ?
+            and (performance.provider_level = 'NI' or performance.provider_type = 'trust')
+            and '|' || catalogue.geographic_levels || '|' like '%|TRUST|%'
+            and performance.unit in ({', '.join('?' for _ in SPEC_UNITS)})
+        """, [*NI_AREA, PROVIDING_TRUST, quarter, *SPEC_UNITS]).fetchall()
+    rows.extend(_extract_row(r) for r in performance)
+    return rows
+
+
+def _extract_row(record: tuple) -> ExtractRow:
+    *measures, period_start, period_end, area_name, note = record
+    return ExtractRow(*measures, period_start=period_start, period_end=period_end, area_name=area_name, note=note)
+
+
+def _value_order(breakdown: str, value: str) -> tuple:
+    if breakdown == "age_band" and value in AGE_BANDS:
+        return (AGE_BANDS.index(value), value)
+    return (len(AGE_BANDS), value)
+
+
+def _row_order(row: ExtractRow) -> tuple:
+    breakdown_rank = BREAKDOWN_ORDER.index(row.breakdown) if row.breakdown in BREAKDOWN_ORDER else 99
+    return (row.period_type != "quarter", row.indicator, row.unit, LEVEL_ORDER.get(row.geographic_level, 9),
+            row.area_code, breakdown_rank, row.breakdown, _value_order(row.breakdown, row.breakdown_value))
+
+
+def check_rows(rows: list[ExtractRow]) -> list[str]:
+    """Independent checks of what would be published: spec 7.3's rules and the audit of every count table."""
+    problems = []
+    for row in rows:
+        shown = row.shown
+        if shown in (disclosure.SUPPRESSED, disclosure.TRUE_ZERO, disclosure.NOT_APPLICABLE,
+                     disclosure.NOT_AVAILABLE):
+            continue
+        number = float(shown)
+        if row.unit == "count" and disclosure.is_small(number):
+            problems.append(f"{row.indicator} {row.key}: count {shown} shown")
+        if row.unit != "count" and row.denominator is not None and row.denominator < 10:
+            problems.append(f"{row.indicator} {row.unit} {row.key}: shown on a denominator under 10")
+    hidden: dict[tuple, set] = {}
+    for row in rows:
+        table = row.count_table
+        if table is None:
+            continue
+        unpublished = (disclosure.SUPPRESSED, disclosure.NOT_AVAILABLE) if row.unit == "percent" else (
+            disclosure.SUPPRESSED,)
+        if row.unit in ("count", "percent") and row.shown in unpublished:
+            hidden.setdefault(table, set()).add(row.key)
+    for name, table in disclosure.count_tables(rows).items():
+        problems.extend(str(finding) for finding in disclosure.audit(table, hidden.get(name, set())))
+    return problems
+
+
+def _csv_text(header: list[str], records: list[list[str]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(records)
+    return buffer.getvalue()
+
+
+def _metadata(con: duckdb.DuckDBPyConnection, rows: list[ExtractRow]) -> list[list[str]]:
+    published = {(r.indicator, r.unit) for r in rows}
+    catalogue = con.execute(
+        f"select {', '.join(METADATA_COLUMNS)}, mart from dim_indicators order by indicator, unit, mart").fetchall()
+    records, seen = [], set()
+    for *fields, _mart in catalogue:
+        key = (fields[0], fields[2])
+        if key in published and key not in seen:
+            seen.add(key)
+            records.append(["" if f is None else str(f) for f in fields])
+    return records
+
+
+def _topic(indicator: str, performance: set[str]) -> str:
+    for topic, indicators in TOPICS.items():
+        if indicator in indicators:
+            return topic
+    return PERFORMANCE_TOPIC if indicator in performance else "Other"
+
+
+def write_workbook(path: Path, quarter: str, rows: list[ExtractRow], metadata: list[list[str]],
+                   release_date: dt.date) -> None:
+    """An accessible workbook: cover, contents, notes, definitions and one table per topic (gptables)."""
+    import warnings
+
+    import gptables as gpt
+    import pandas as pd
+
+    start, end = quarter_bounds(quarter)
+    performance = {r.indicator for r in rows if r.geographic_level == "TRUST" and r.note == PROVIDING_TRUST}
+    by_topic: dict[str, list[ExtractRow]] = {}
+    for row in rows:
+        by_topic.setdefault(_topic(row.indicator, performance), []).append(row)
+    instructions = ("This worksheet contains one table. Each row is one value; the Note column is empty where a "
+                    "value has no note. Notes are on the Notes worksheet.")
+    sheets = {}
+    for number, (topic, topic_rows) in enumerate(sorted(by_topic.items(), key=lambda t: _topic_rank(t[0])), 1):
+        frame = pd.DataFrame(
+            [[r.period_start, r.period_end, r.geographic_level, r.area_code, r.area_name, r.breakdown,
+              r.breakdown_value, r.indicator, r.unit, _cell(r.shown), r.note or None] for r in topic_rows],
+            columns=["Period start", "Period end", "Geographic level", "Area code", "Area name", "Breakdown",
+                     "Breakdown value", "Indicator", "Unit", "Value", "Note"])
+        sheets[topic] = gpt.GPTable(
+            table=frame,
+            table_name=f"table_{number}_{topic.lower()}",
+            title=f"Table {number}: {topic.replace('_', ' ').capitalize()}, {quarter} and the 12 months to "
+                  f"{end:%d %B %Y}$$areas$$",
+            subtitles=["Symbols: c suppressed, 0 true zero, z not applicable, x not available$$symbols$$",
+                       "Every value has passed statistical disclosure control$$control$$"],
+            instructions=instructions,
+            scope="Northern Ireland, Trusts and Local Government Districts",
+            source=SOURCE,
+        )
+    definitions = pd.DataFrame([[cell or "None" for cell in record] for record in metadata],
+                               columns=[c.replace("_", " ").capitalize() for c in METADATA_COLUMNS])
+    sheets["Definitions"] = gpt.GPTable(
+        table=definitions, table_name="indicator_definitions",
+        title=f"Table {len(sheets) + 1}: Definitions of the indicators$$definitions$$",
+        instructions="This worksheet contains one table: one row per indicator and unit, as in metadata.csv.",
+        source="Spec 7.2.1 of the regional data specification")
+    notes = pd.DataFrame({
+        "Note reference": ["areas", "symbols", "control", "definitions"],
+        "Note text": [
+            "Areas are the Trust and Local Government District where the child lives, except service performance, "
+            "which is by providing Trust. Northern Ireland includes children whose area is not known.",
+            " ".join(f"{symbol}: {meaning}" for symbol, meaning in disclosure.SYMBOLS.items()),
+            "No count from 1 to 4 is shown, and no suppressed value can be worked out from the totals (breakdowns "
+            "add up to their total; Trusts and LGDs add up to Northern Ireland). A percentage, rate or median on "
+            "fewer than 10 cases, or whose numerator is suppressed, is c.",
+            "Ages are whole years at the event (at the period end for counts at the period end). A child's "
+            "characteristics are their latest recorded values. Rates are per 10,000 children aged 0 to 17.",
+        ],
+    })
+    cover = gpt.Cover(
+        title=TITLE,
+        intro=[f"Period: {start:%d %B %Y} to {end:%d %B %Y} ({quarter}), and the 12 months to {end:%d %B %Y}.",
+               f"Release date: {release_date:%d %B %Y}."],
+        about=[f"Source: {SOURCE}.",
+               "Every value has passed statistical disclosure control; the symbols are explained on the Notes "
+               "worksheet and the indicators on the Definitions worksheet."],
+        contact=[CONTACT],
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # gptables' advice on empty cells: handled by instructions
+        workbook = gpt.produce_workbook(filename=str(path), sheets=sheets, cover=cover, notes_table=notes,
+                                        auto_width=False)
+    moment = dt.datetime.combine(release_date, dt.time())
+    workbook.set_properties({"title": TITLE, "subject": quarter, "created": moment})
+    workbook.close()
+
+
+def _topic_rank(topic: str) -> int:
+    order = [*TOPICS, PERFORMANCE_TOPIC, "Other"]
+    return order.index(topic) if topic in order else len(order)
+
+
+def _cell(shown: str) -> float | str:
+    try:
+        return float(shown)
+    except ValueError:
+        return shown
+
+
+def scheduled_release_date(quarter: str) -> dt.date:
+    """The extract is due on the 10th day after the quarter ends; the workbook's cover carries that date."""
+    return quarter_bounds(quarter)[1] + dt.timedelta(days=10)
+
+
+def build_extract(published: Path, outbox: Path, quarter: str, recipient: str = "niccy",
+                  created: dt.datetime | None = None) -> ExtractResult:
+    """Write the four files for a quarter, or raise ExtractError and write nothing."""
+    if not RECIPIENT_PATTERN.match(recipient):
+        raise ExtractError(f"recipient {recipient!r}: use lower-case letters, digits, - and _")
+    try:
+        quarter_bounds(quarter)
+    except QuarterError as error:
+        raise ExtractError(str(error)) from error
+    if not published.exists():
+        raise ExtractError(f"{published}: no published database yet; run the pipeline first (cdw run)")
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        covered = [q for (q,) in con.execute(
+            "select distinct quarter_label from mart_indicators where period_type = 'quarter' "
+            "order by quarter_label").fetchall()]
+        if quarter not in covered:
+            span = f"{covered[0]} to {covered[-1]}" if covered else "no quarter"
+            raise ExtractError(f"no data for {quarter}: the published database covers {span}")
+        rows = load_rows(con, quarter)
+        disclosure.apply(rows, DECIMALS)
+        problems = check_rows(rows)
+        if problems:
+            raise ExtractError(f"disclosure control failed for {quarter}: {len(problems)} problem(s), first: "
+                               f"{problems[0]}")
+        rows.sort(key=_row_order)
+        metadata = _metadata(con, rows)
+        run_id, published_at = con.execute(
+            "select run_id, cast(published_at as varchar) from publication_runs").fetchone()
+        batches = [dict(zip(("provider", "feed", "period", "checksum"), b, strict=True)) for b in con.execute(
+            "select provider_code, feed, period, checksum from publication_batches "
+            "order by provider_code, feed, period, checksum").fetchall()]
+    finally:
+        con.close()
+
+    target = outbox / recipient / quarter
+    building = target.with_name(f".{quarter}.building")
+    shutil.rmtree(building, ignore_errors=True)
+    building.mkdir(parents=True)
+    (building / "indicators.csv").write_text(_csv_text(CSV_COLUMNS, [
+        [r.period_start, r.period_end, r.geographic_level, r.area_code, r.area_name, r.breakdown,
+         r.breakdown_value, r.indicator, r.unit, r.shown, r.note] for r in rows]), encoding="utf-8")
+    (building / "metadata.csv").write_text(_csv_text(METADATA_COLUMNS, metadata), encoding="utf-8")
+    write_workbook(building / "indicators.xlsx", quarter, rows, metadata, scheduled_release_date(quarter))
+    files = {name: _sha256(building / name) for name in ("indicators.csv", "metadata.csv", "indicators.xlsx")}
+    start, end = quarter_bounds(quarter)
+    manifest = {
+        "recipient": recipient,
+        "period": {"quarter": quarter, "start": start.isoformat(), "end": end.isoformat()},
+        "run_id": run_id,
+        "published_at": published_at,
+        "created": (created or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds"),
+        "code_version": code_version(),
+        "batches": batches,
+        "files": files,
+    }
+    (building / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    if target.exists():
+        shutil.rmtree(target)
+    os.replace(building, target)
+    report = target.with_name(f"{quarter}-report.html")
+    build_report(published, quarter, rows, report.with_suffix(".building"))
+    os.replace(report.with_suffix(".building"), report)
+    suppressed = sum(1 for r in rows if r.shown == disclosure.SUPPRESSED)
+    return ExtractResult(target, {**files, "manifest.json": _sha256(target / "manifest.json")}, len(rows),
+                         suppressed, run_id, manifest["created"], report)
+
+
+def deliver(paths: DataPaths, quarter: str, recipient: str = "niccy", run_id: str | None = None) -> ExtractResult:
+    """Build a quarter's extract into the outbox and record it in the audit log."""
+    result = build_extract(paths.published, paths.outbox, quarter, recipient)
+    Registry(paths.registry).record_extract(recipient, quarter, run_id, result.publication_run_id, result.created,
+                                            str(result.directory), result.files)
+    return result
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

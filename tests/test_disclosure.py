@@ -1,0 +1,140 @@
+"""Disclosure control (spec 7.3): primary and secondary suppression, the symbols, and the independent audit."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from orchestration.lib import disclosure
+from orchestration.lib.disclosure import CountTable, Row
+
+NI = ("NI", "N92000002")
+
+
+def one_way(total_name: str, parts: dict[str, float]) -> CountTable:
+    """A table of one area: a total and one breakdown's values."""
+    cells = {(*NI, "total", "total"): float(sum(parts.values()))}
+    cells.update({(*NI, "sex", value): float(count) for value, count in parts.items()})
+    return CountTable((total_name,), cells)
+
+
+def two_way(counts: list[list[int]]) -> CountTable:
+    """LGDs (rows) by sex (columns), with LGD totals, NI by sex and the NI total: every sum published."""
+    values = [f"v{j}" for j in range(len(counts[0]))]
+    cells: dict = {}
+    for i, row in enumerate(counts):
+        area = ("LGD", f"L{i}")
+        cells[(*area, "total", "total")] = float(sum(row))
+        for value, count in zip(values, row, strict=True):
+            cells[(*area, "sex", value)] = float(count)
+    for j, value in enumerate(values):
+        cells[(*NI, "sex", value)] = float(sum(row[j] for row in counts))
+    cells[(*NI, "total", "total")] = float(sum(map(sum, counts)))
+    return CountTable(("random",), cells)
+
+
+def test_a_small_count_and_its_complement_are_hidden_but_zeros_stay_true_zeros() -> None:
+    table = one_way("t", {"M": 3, "F": 7, "U": 0})
+    hidden = disclosure.protect(table)
+    assert (*NI, "sex", "M") in hidden  # primary
+    assert (*NI, "sex", "F") in hidden  # secondary: otherwise 3 = 10 - 7 - 0
+    assert (*NI, "sex", "U") not in hidden
+    assert disclosure.audit(table, hidden) == []
+
+
+def test_the_audit_catches_a_table_suppressed_only_for_small_counts() -> None:
+    table = one_way("t", {"M": 3, "F": 7, "U": 0})
+    findings = disclosure.audit(table, {(*NI, "sex", "M")})
+    assert [f.key for f in findings] == [(*NI, "sex", "M")]
+    assert findings[0].lower == findings[0].upper == 3
+
+
+def test_the_audit_catches_a_small_count_pinned_within_1_to_4_without_being_exact() -> None:
+    # The classic hidden square: LGD L0 has 2 and 3, L1 has 2 and 1, all four hidden, every total published.
+    # Then L0's 2 lies in [1, 4] and its 3 in [1, 4]: a reader knows both are small counts.
+    table = two_way([[2, 3], [2, 1]])
+    square = {("LGD", "L0", "sex", "v0"), ("LGD", "L0", "sex", "v1"), ("LGD", "L1", "sex", "v0"),
+              ("LGD", "L1", "sex", "v1")}
+    findings = {f.key: (f.lower, f.upper) for f in disclosure.audit(table, square)}
+    assert findings == {("LGD", "L0", "sex", "v0"): (1, 4), ("LGD", "L0", "sex", "v1"): (1, 4)}
+    protected = disclosure.protect(table)
+    assert disclosure.audit(table, protected) == []
+
+
+def test_parts_that_overlap_or_fall_short_of_their_total_are_inequalities_not_equations() -> None:
+    # Categories of abuse overlap (a child may have two): hiding one category cannot be undone from the total.
+    cells = {(*NI, "total", "total"): 10.0, (*NI, "category_of_abuse", "NEG"): 8.0,
+             (*NI, "category_of_abuse", "PHY"): 3.0}
+    table = CountTable(("cp",), cells)
+    hidden = disclosure.protect(table)
+    assert hidden == {(*NI, "category_of_abuse", "PHY"), (*NI, "category_of_abuse", "NEG")}
+    assert disclosure.audit(table, {(*NI, "category_of_abuse", "PHY")}) == []  # 3 is bounded to [2, inf)
+
+
+def row(unit: str, value: float | None, numerator: float | None = None, denominator: float | None = None,
+        availability: str = "available", indicator: str = "referrals", breakdown_value: str = "total") -> Row:
+    breakdown = "total" if breakdown_value == "total" else "sex"
+    return Row(indicator, unit, "quarter", *NI, breakdown, breakdown_value,
+               numerator if numerator is not None else value, denominator, value, availability)
+
+
+def test_symbols_and_the_rules_for_percentages_rates_and_medians() -> None:
+    rows = [
+        row("count", 12), row("count", 3, breakdown_value="M"), row("count", 9, breakdown_value="F"),
+        row("count", 0, breakdown_value="U"),
+        row("rate_per_10000", 1.2, numerator=12, denominator=100000),
+        row("rate_per_10000", 0.3, numerator=3, denominator=100000, breakdown_value="M"),
+        row("rate_per_10000", None, numerator=0, denominator=None, availability="not_available",
+            breakdown_value="U"),
+        row("percent", 50.0, numerator=6, denominator=12, indicator="care_leavers_eet"),
+        row("percent", 60.0, numerator=6, denominator=9, indicator="care_leavers_eet", breakdown_value="M"),
+        row("percent", None, numerator=0, denominator=0, availability="not_applicable",
+            indicator="care_leavers_eet", breakdown_value="F"),
+        row("days", 4.5, numerator=None, denominator=9, indicator="median_days_to_decision"),
+        row("gbp", 812.4, numerator=8124, denominator=10, indicator="mean_weekly_cost"),
+    ]
+    shown = [r.shown for r in disclosure.apply(rows, {"count": 0, "percent": 1, "rate_per_10000": 1,
+                                                          "days": 1, "gbp": 0})[0]]
+    assert shown == ["12", "c", "c", "0", "1.2", "c", "x", "c", "c", "z", "c", "812"]
+    # the NI care leavers' percentage is hidden with its breakdown: otherwise 6 of 12 less 6 of 9 gives 0 of 3
+
+
+@st.composite
+def random_tables(draw: st.DrawFn) -> list[list[int]]:
+    areas = draw(st.integers(min_value=2, max_value=5))
+    values = draw(st.integers(min_value=2, max_value=4))
+    cell = st.one_of(st.integers(0, 0), st.integers(1, 4), st.integers(5, 40))
+    return draw(st.lists(st.lists(cell, min_size=values, max_size=values), min_size=areas, max_size=areas))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_tables())
+def test_random_tables_are_protected_and_the_audit_agrees(counts: list[list[int]]) -> None:
+    table = two_way(counts)
+    hidden = disclosure.protect(table)
+    for key, value in table.cells.items():
+        if disclosure.is_small(value):
+            assert key in hidden, f"small count {value} at {key} shown"
+        if value == 0:
+            assert key not in hidden, f"true zero at {key} hidden"
+    assert disclosure.audit(table, hidden) == []
+
+
+@settings(max_examples=40, deadline=None)
+@given(random_tables())
+def test_primary_suppression_alone_is_caught_whenever_a_small_count_is_alone_in_a_sum(counts: list[list[int]]
+                                                                                      ) -> None:
+    table = two_way(counts)
+    primary = {key for key, value in table.cells.items() if disclosure.is_small(value)}
+    findings = {f.key for f in disclosure.audit(table, primary)}
+    for total, parts in table.sums():
+        members = [total, *parts]
+        alone = [m for m in members if m in primary]
+        if len(alone) == 1:
+            assert alone[0] in findings, f"{alone[0]} is alone in the sum of {total} but the audit missed it"
+
+
+def test_numbers_are_plain_decimals() -> None:
+    assert disclosure.format_number(12.0, 0) == "12"
+    assert disclosure.format_number(1234567.891, 1) == "1234567.9"
+    assert disclosure.format_number(0.04, 1) == "0.0"

@@ -1,0 +1,267 @@
+"""The Commissioner's extract (spec 7.3), built by `cdw extract` from the end-to-end run's publication."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+from collections import defaultdict
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+from openpyxl import load_workbook
+
+from orchestration.cli import main
+from orchestration.definitions import defs
+from orchestration.lib import disclosure
+from orchestration.lib.extract import CSV_COLUMNS, METADATA_COLUMNS, SPEC_UNITS, load_rows
+from orchestration.lib.registry import Registry
+
+QUARTER = "2024-Q3"
+SYMBOLS = {"c", "0", "z", "x"}
+NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+ADDITIVE = {"total", "age_band", "sex", "religion", "ethnicity", "disability", "deprivation_quintile",
+            "referral_source"}
+
+
+@pytest.fixture(scope="module")
+def extract_root(pipeline: dict, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data root holding a copy of the end-to-end publication, with the extract built twice."""
+    root = tmp_path_factory.mktemp("extract") / "data"
+    shutil.copytree(pipeline["root"] / "published", root / "published")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CDW_DATA_DIR", str(root))
+        patch.delenv("DAGSTER_HOME", raising=False)
+        first = main(["extract", "--quarter", QUARTER])
+        copy = root.parent / "first"
+        shutil.copytree(root / "outbox" / "niccy" / QUARTER, copy)
+        second = main(["extract", "--quarter", QUARTER])
+    assert first == 0 and second == 0
+    return root
+
+
+def read_csv(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def indicators(extract_root: Path) -> list[dict]:
+    return read_csv(extract_root / "outbox" / "niccy" / QUARTER / "indicators.csv")
+
+
+def test_all_four_files_are_written(extract_root: Path) -> None:
+    folder = extract_root / "outbox" / "niccy" / QUARTER
+    assert sorted(p.name for p in folder.iterdir()) == ["indicators.csv", "indicators.xlsx", "manifest.json",
+                                                        "metadata.csv"]
+
+
+def test_the_csv_is_tidy_and_uses_only_the_symbols(extract_root: Path, indicators: list[dict]) -> None:
+    with (extract_root / "outbox" / "niccy" / QUARTER / "indicators.csv").open(encoding="utf-8") as handle:
+        assert handle.readline().strip() == ",".join(CSV_COLUMNS)
+    assert indicators
+    keys = set()
+    for row in indicators:
+        assert row["value"] in SYMBOLS or NUMBER.match(row["value"]), row
+        assert row["unit"] in SPEC_UNITS
+        assert row["geographic_level"] in ("NI", "TRUST", "LGD")
+        assert (row["period_start"], row["period_end"]) in {("2024-07-01", "2024-09-30"), ("2023-10-01", "2024-09-30")}
+        key = (row["period_start"], row["geographic_level"], row["area_code"], row["breakdown"],
+               row["breakdown_value"], row["indicator"], row["unit"])
+        assert key not in keys, f"duplicate row {key}"
+        keys.add(key)
+
+
+def test_no_count_from_1_to_4_and_no_ratio_on_fewer_than_10(extract_root: Path, indicators: list[dict]) -> None:
+    with duckdb.connect(str(extract_root / "published" / "analytics.duckdb"), read_only=True) as con:
+        truth = {(r.period_start, r.geographic_level, r.area_code, r.breakdown, r.breakdown_value, r.indicator,
+                  r.unit): r for r in load_rows(con, QUARTER)}
+    counts = {k: row["value"] for row in indicators
+              for k in [(row["period_start"], row["geographic_level"], row["area_code"], row["breakdown"],
+                         row["breakdown_value"], row["indicator"])] if row["unit"] == "count"}
+    for row in indicators:
+        key = (row["period_start"], row["geographic_level"], row["area_code"], row["breakdown"],
+               row["breakdown_value"], row["indicator"], row["unit"])
+        source = truth[key]
+        if row["unit"] == "count" and row["value"] not in SYMBOLS:
+            assert not 1 <= float(row["value"]) <= 4, row
+            assert float(row["value"]) == source.value, row
+        if row["unit"] == "count" and row["value"] == "0":
+            assert source.value == 0, row
+        if row["unit"] != "count" and NUMBER.match(row["value"]):
+            assert source.denominator is not None and source.denominator >= 10, row
+            if row["unit"] == "rate_per_10000":
+                assert counts[key[:-1]] != "c", f"rate shown for a suppressed count: {row}"
+            if row["unit"] == "percent" and source.indicator != "sure_start_reach":
+                assert not 1 <= source.numerator <= 4, row
+
+
+def test_totals_are_consistent(indicators: list[dict]) -> None:
+    """Where a total and all its parts are shown, the parts add up to it (breakdowns to total, areas to NI)."""
+    cells = {(r["period_start"], r["indicator"], r["geographic_level"], r["area_code"], r["breakdown"],
+              r["breakdown_value"]): r["value"] for r in indicators if r["unit"] == "count"}
+    groups: dict[tuple, list[str]] = defaultdict(list)
+    totals = {}
+    for (period, indicator, level, area, breakdown, _value), shown in cells.items():
+        if breakdown == "total":
+            totals[(period, indicator, level, area)] = shown
+        elif breakdown in ADDITIVE:
+            groups[(period, indicator, level, area, breakdown)].append(shown)
+    checked = 0
+    for (period, indicator, level, area, _), parts in groups.items():
+        total = totals[(period, indicator, level, area)]
+        if total not in ("c",) and "c" not in parts:
+            assert sum(float(p) for p in parts) == float(total)
+            checked += 1
+    assert checked > 100
+    by_level: dict[tuple, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for (period, indicator, level, _area, breakdown, value), shown in cells.items():
+        if level != "NI":
+            by_level[(period, indicator, breakdown, value)][level].append(shown)
+    for (period, indicator, breakdown, value), levels in by_level.items():
+        ni = cells[(period, indicator, "NI", "N92000002", breakdown, value)]
+        for shown in levels.values():
+            if ni != "c" and "c" not in shown:
+                assert sum(float(s) for s in shown) <= float(ni)  # NI also counts children of no known area
+
+
+def test_the_matrix_is_complete(indicators: list[dict]) -> None:
+    """Every indicator has the same breakdown values in every area of every level it is published at."""
+    combos: dict[tuple, set] = defaultdict(set)
+    areas: dict[tuple, set] = defaultdict(set)
+    for row in indicators:
+        combos[(row["indicator"], row["unit"], row["period_start"], row["geographic_level"], row["area_code"])].add(
+            (row["breakdown"], row["breakdown_value"]))
+        areas[(row["indicator"], row["unit"], row["period_start"], row["geographic_level"])].add(row["area_code"])
+    expected_areas = {"NI": 1, "TRUST": 5, "LGD": 11}
+    for (indicator, unit, period, level), codes in areas.items():
+        assert len(codes) == expected_areas[level], (indicator, unit, level)
+        shapes = {frozenset(combos[(indicator, unit, period, level, code)]) for code in codes}
+        assert len(shapes) == 1, f"{indicator} {unit} {level}: areas differ in breakdown values"
+    referrals = combos[("referrals", "count", "2024-07-01", "NI", "N92000002")]
+    assert {b for b, _ in referrals} == ADDITIVE
+    assert ("age_band", "18_plus") in referrals and ("referral_source", "ANONYMOUS") in referrals
+    periods = {(r["indicator"], r["unit"], r["period_start"]) for r in indicators}
+    assert len(periods) == 2 * len({(r["indicator"], r["unit"]) for r in indicators})
+
+
+def test_the_independent_audit_finds_no_suppressed_count_that_can_be_worked_out(extract_root: Path,
+                                                                                   indicators: list[dict]) -> None:
+    with duckdb.connect(str(extract_root / "published" / "analytics.duckdb"), read_only=True) as con:
+        rows = load_rows(con, QUARTER)
+    shown = {(r["period_start"], r["geographic_level"], r["area_code"], r["breakdown"], r["breakdown_value"],
+              r["indicator"], r["unit"]): r["value"] for r in indicators}
+    hidden: dict[tuple, set] = defaultdict(set)
+    for row in rows:
+        value = shown[(row.period_start, row.geographic_level, row.area_code, row.breakdown, row.breakdown_value,
+                       row.indicator, row.unit)]
+        if (row.unit == "count" and value == "c") or (row.unit == "percent" and value in ("c", "x")):
+            hidden[row.count_table].add(row.key)
+    tables = disclosure.count_tables(rows)
+    assert sum(len(h) for h in hidden.values()) > 0
+    for name, table in tables.items():
+        assert disclosure.audit(table, hidden[name]) == [], name
+
+
+def test_metadata_has_one_row_per_indicator_and_unit(extract_root: Path, indicators: list[dict]) -> None:
+    metadata = read_csv(extract_root / "outbox" / "niccy" / QUARTER / "metadata.csv")
+    assert list(metadata[0]) == METADATA_COLUMNS
+    assert {(m["indicator"], m["unit"]) for m in metadata} == {(r["indicator"], r["unit"]) for r in indicators}
+    assert all(m["definition"] and m["disclosure_rule"] and m["source_feeds"] for m in metadata)
+
+
+def test_the_workbook_has_cover_contents_notes_and_tables(extract_root: Path) -> None:
+    workbook = load_workbook(extract_root / "outbox" / "niccy" / QUARTER / "indicators.xlsx")
+    assert workbook.sheetnames[:3] == ["Cover", "Contents", "Notes"]
+    assert {"Referrals", "Child_protection", "Looked_after", "Early_help", "Service_performance",
+            "Definitions"} <= set(workbook.sheetnames)
+    assert "2024-Q3" in " ".join(str(c.value) for row in workbook["Cover"].iter_rows() for c in row if c.value)
+    notes = " ".join(str(c.value) for row in workbook["Notes"].iter_rows() for c in row if c.value)
+    assert all(f"{symbol}:" in notes for symbol in SYMBOLS)
+    for name in workbook.sheetnames[3:]:
+        sheet = workbook[name]
+        assert sheet["A1"].value and str(sheet["A1"].value).startswith("Table"), name
+        assert len(sheet.tables) == 1, f"{name}: the data is not marked up as a table"
+
+
+def test_rebuilding_gives_identical_files_but_the_creation_time(extract_root: Path) -> None:
+    first, second = extract_root.parent / "first", extract_root / "outbox" / "niccy" / QUARTER
+    for name in ("indicators.csv", "metadata.csv", "indicators.xlsx"):
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+    manifests = [json.loads((folder / "manifest.json").read_text()) for folder in (first, second)]
+    for manifest in manifests:
+        manifest.pop("created")
+    assert manifests[0] == manifests[1]
+
+
+def test_the_manifest_lists_batches_and_checksums(extract_root: Path) -> None:
+    folder = extract_root / "outbox" / "niccy" / QUARTER
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["period"] == {"quarter": QUARTER, "start": "2024-07-01", "end": "2024-09-30"}
+    assert manifest["run_id"] and manifest["code_version"] and dt.datetime.fromisoformat(manifest["created"])
+    for name, digest in manifest["files"].items():
+        assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest
+    with duckdb.connect(str(extract_root / "published" / "analytics.duckdb"), read_only=True) as con:
+        assert len(manifest["batches"]) == con.execute("select count(*) from publication_batches").fetchone()[0]
+    assert set(manifest["batches"][0]) == {"provider", "feed", "period", "checksum"}
+
+
+def test_every_extract_is_in_the_audit_log(extract_root: Path) -> None:
+    log = Registry(extract_root / "restricted" / "registry.sqlite").extracts()
+    assert [(e["recipient"], e["quarter"]) for e in log] == [("niccy", QUARTER)] * 2
+    folder = extract_root / "outbox" / "niccy" / QUARTER
+    assert log[-1]["files"]["indicators.csv"] == hashlib.sha256((folder / "indicators.csv").read_bytes()).hexdigest()
+    assert all(e["run_id"] for e in log)
+
+
+def test_a_quarter_without_data_is_refused_and_writes_nothing(extract_root: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              capsys: pytest.CaptureFixture) -> None:
+    monkeypatch.setenv("CDW_DATA_DIR", str(extract_root))
+    assert main(["extract", "--quarter", "2031-Q1"]) == 1
+    assert "no data for 2031-Q1" in capsys.readouterr().err
+    assert not (extract_root / "outbox" / "niccy" / "2031-Q1").exists()
+
+
+def test_the_schedule_asks_for_the_quarter_just_ended_and_its_run_writes_the_extract(
+        extract_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    schedule = defs.resolve_schedule_def("commissioner_extract_schedule")
+    assert schedule.cron_schedule == "0 7 10 1,4,7,10 *"
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    context = dg.build_schedule_context(scheduled_execution_time=dt.datetime(2024, 10, 10, 7, 0))
+    request = schedule.evaluate_tick(context).run_requests[0]
+    assert request.tags["quarter"] == QUARTER
+    monkeypatch.setenv("CDW_DATA_DIR", str(extract_root))
+    target = extract_root / "outbox" / "niccy" / QUARTER
+    shutil.rmtree(target)
+    result = defs.resolve_job_def("commissioner_extract_job").execute_in_process(run_config=request.run_config)
+    assert result.success and (target / "indicators.xlsx").exists()
+
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHARTS = ["waiting-times", "rates-by-trust", "rates-by-deprivation", "placement-stability", "workforce-vacancies",
+          "workforce-agency", "completeness"]
+
+
+def test_the_report_renders_in_headless_chromium_with_its_charts(extract_root: Path, tmp_path: Path) -> None:
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert browser, "Debian's chromium is needed for this test (.ci/run installs it: apt-get install chromium)"
+    report = extract_root / "outbox" / "niccy" / f"{QUARTER}-report.html"
+    command = [browser, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}"]
+    dom = subprocess.run([*command, "--dump-dom", report.as_uri()], capture_output=True, text=True, timeout=120,
+                         check=True).stdout
+    screenshot = tmp_path / "report.png"
+    subprocess.run([*command, f"--screenshot={screenshot}", "--window-size=1000,2400", report.as_uri()],
+                   capture_output=True, timeout=120, check=True)
+    assert screenshot.stat().st_size > 20_000  # a blank page is a few kilobytes
+    assert "<h1>Children's services: system performance, 2024-Q3</h1>" in dom
+    for chart in CHARTS:
+        figure = re.search(rf'<figure class="chart" id="{chart}">(.*?)</figure>', dom, re.S)
+        assert figure, f"chart {chart} missing from the rendered page"
+        assert re.search(r"<(polyline|rect) class=\"(series|bar|cell)\"", figure.group(1)), f"chart {chart} is empty"
