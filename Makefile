@@ -6,6 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_START ?= 2023-04
 DEMO_END ?= 2025-03
 DEMO_SCALE ?= 1.0
+DEMO_QUARTER ?= 2025-Q1
 SEED ?= 20240331
 DAGSTER_HOME_DIR := $(CURDIR)/data/dagster_home
 # The demo always works on its own synthetic data root, whatever the environment points at.
@@ -25,13 +26,14 @@ dagster-home:
 	mkdir -p $(DAGSTER_HOME_DIR)
 	cp orchestration/dagster.yaml $(DAGSTER_HOME_DIR)/dagster.yaml
 
-# Generate two years of synthetic submissions for every provider, run the whole pipeline, publish.
-# Starts afresh: the demo's data root (data/) is synthetic and rebuilt every time.
+# Generate two years of synthetic submissions for every provider, run the whole pipeline, publish, and write
+# the Commissioner's extract for the last quarter. Starts afresh: the demo's data root (data/) is synthetic.
 demo: $(STAMP) dagster-home
-	rm -rf data/landing data/archive data/restricted data/batches data/warehouse data/published
+	rm -rf data/landing data/archive data/restricted data/batches data/warehouse data/published data/outbox
 	$(DEMO_ENV) $(BIN)/cdw generate --start $(DEMO_START) --end $(DEMO_END) \
 		--scale $(DEMO_SCALE) --seed $(SEED) --landing data/landing
 	$(DEMO_ENV) DAGSTER_HOME=$(DAGSTER_HOME_DIR) $(BIN)/cdw run
+	$(DEMO_ENV) DAGSTER_HOME=$(DAGSTER_HOME_DIR) $(BIN)/cdw extract --quarter $(DEMO_QUARTER)
 
 lint: $(STAMP)
 	$(BIN)/ruff check orchestration sources tests bench dbt_project/lint_context
