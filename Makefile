@@ -12,7 +12,7 @@ DAGSTER_HOME_DIR := $(CURDIR)/data/dagster_home
 # The demo always works on its own synthetic data root, whatever the environment points at.
 DEMO_ENV := CDW_DATA_DIR=$(CURDIR)/data CDW_LANDING_DIR=$(CURDIR)/data/landing CDW_ALLOW_DEMO_KEY=1
 
-.PHONY: install demo test lint ui clean dagster-home bench-gate
+.PHONY: install demo test lint ui clean dagster-home bench-gate bench
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,12 @@ ui: $(STAMP) dagster-home
 # The quality gate's cost: seconds per million rows (prints its figures).
 bench-gate: $(STAMP)
 	$(BIN)/python bench/gate.py --scale 1.0
+
+# The whole pipeline at scale 1 and 10: each stage's time, memory and rows per second, the DuckDB floor, and one
+# more month (prints its figures). BENCH_SCALES="1.0" for the shorter run.
+BENCH_SCALES ?= 1.0 10.0
+bench: $(STAMP)
+	for scale in $(BENCH_SCALES); do $(BIN)/python bench/pipeline.py --scale $$scale || exit 1; done
 
 clean:
 	rm -rf data target logs

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import dagster as dg
@@ -60,3 +62,17 @@ def test_one_new_month_for_one_trust_processes_only_that_submission(loaded: Path
     with duckdb.connect(str(loaded / "published" / "analytics.duckdb"), read_only=True) as con:
         periods = con.execute("select count(*) from publication_batches where period = '2025-01'").fetchone()[0]
     assert periods == 1
+
+
+def test_a_later_process_gates_new_files_against_the_stored_expectations(loaded: Path) -> None:
+    """Each deployment run (each step, under the multiprocess executor) is a new process that finds the GX
+    context, suites and checkpoints of earlier runs on disk; its gate must work from them."""
+    december = next(p for p in (loaded / "landing").rglob("SEHSCT_referrals_2024-12.csv"))
+    january = loaded / "landing" / "2025-02-07" / "SEHSCT_referrals_2025-01.csv"
+    january.parent.mkdir()
+    shutil.copyfile(december, january)
+    result = subprocess.run([sys.executable, "-m", "orchestration.cli", "run"], capture_output=True, text=True,
+                            cwd=Path(__file__).resolve().parents[1], timeout=900, check=False)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    statuses = {s.file_name: s.status for s in Registry(loaded / "restricted" / "registry.sqlite").all()}
+    assert statuses["SEHSCT_referrals_2025-01.csv"] == "accepted"

@@ -264,7 +264,9 @@ class GateResult:
 
 
 @functools.cache
+@functools.cache
 def _context(root: str | None) -> Any:
+    """One GX context per data root and process: suites, sources and checkpoints all hang off the same one."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -297,10 +299,15 @@ def _checkpoint(root: str | None, suite_name: str) -> Any:
         or asset.add_batch_definition_whole_dataframe("batches")
     definition = context.validation_definitions.add_or_update(
         gx.ValidationDefinition(name=suite_name, data=batch_definition, suite=suite))
-    return context.checkpoints.add_or_update(gx.Checkpoint(
+    checkpoint = context.checkpoints.add_or_update(gx.Checkpoint(
         name=suite_name, validation_definitions=[definition],
         result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["submission_id"],
                        "partial_unexpected_count": 5}))
+    # Definitions read back from an existing file context (a later process, a later run) carry sources without
+    # their context, and GX then refuses to build batches ("Missing DataContext"): attach it.
+    for validation in checkpoint.validation_definitions:
+        validation.data.data_asset.datasource._data_context = context
+    return checkpoint
 
 
 def _describe(result: Any, rows: list[dict[str, Any]]) -> str:

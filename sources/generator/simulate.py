@@ -135,6 +135,7 @@ class TrustSimulation:
         self.sectors = sectors
         self.people = PersonFactory(rng, sectors)
         self.holidays = {dt.date.fromisoformat(r["holiday_date"]) for r in read_seed("ref_bank_holidays")}
+        self.care_leavers: set[tuple[str, str]] = set()
         self.teams = defaultdict(list)
         for team in read_seed("ref_teams"):
             self.teams[(team["trust_code"], team["service_area"])].append(team)
@@ -381,12 +382,18 @@ class TrustSimulation:
         in_touch = _pick(rng, {"YES": 0.88, "NO": 0.06, "DECLINED": 0.05, "DIED": 0.01})
         activity = _pick(rng, {"EDUCATION": 0.25, "TRAINING": 0.12, "EMPLOYMENT": 0.30, "NEET_ILLNESS": 0.08,
                                "NEET_OTHER": 0.22, "UNKNOWN": 0.03}) if in_touch == "YES" else None
-        self.world.add(Record("care_leavers", trust, {
+        values = {
             "child_id": child_id, "contact_date": contact, "in_touch": in_touch,
             "accommodation_suitable": ("Y" if rng.random() < 0.9 else "N") if in_touch == "YES" else "U",
             "activity": activity, "pathway_plan": "Y" if rng.random() < 0.93 else "N",
             "personal_adviser": "Y" if rng.random() < 0.95 else "N", "record_status": "active",
-        }, contact))
+        }
+        # A child who leaves care twice (at 16 or 17, then again at 18) has one contact around the 19th
+        # birthday, not two. The draws above still happen, so the rest of the simulation is unchanged.
+        if (trust, child_id) in self.care_leavers:
+            return
+        self.care_leavers.add((trust, child_id))
+        self.world.add(Record("care_leavers", trust, values, contact))
 
     def workforce_snapshots(self) -> None:
         rng, world = self.rng, self.world

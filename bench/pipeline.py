@@ -1,0 +1,131 @@
+"""Benchmark the whole pipeline: each stage's wall time, peak memory and rows per second, the DuckDB floor, and
+the cost of one more month.
+
+    python bench/pipeline.py --scale 1.0
+
+Generates 25 months of synthetic submissions into a temporary data root. Lands the first 24 months' files and
+times `cdw run` (ingest, gate, dbt, publish: the stage times come from the run's own events) and `cdw extract`,
+each in its own process under /usr/bin/time for its peak memory; times the DuckDB floor (bench/floor.py) on the
+same landing files and prints the ratio; then lands the 25th month and times the incremental `cdw run`.
+Prints its figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.floor import run_floor
+from orchestration.lib.quarters import quarter_bounds
+from orchestration.lib.registry import Registry
+from sources.generator import generate
+
+STAGES = re.compile(r"stage times: ingest ([\d.]+)s, gate ([\d.]+)s, dbt ([\d.]+)s, publish ([\d.]+)s")
+CDW = str(Path(sys.executable).with_name("cdw"))
+
+
+def month_after(month: str, months: int = 1) -> str:
+    year, number = map(int, month.split("-"))
+    index = year * 12 + number - 1 + months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def timed(command: list[str], env: dict[str, str], log: Path) -> tuple[float, float, str]:
+    """Wall seconds, peak resident memory in GB (the process and its children), and what it printed."""
+    measure = log.with_suffix(".time")
+    with log.open("w") as out:
+        result = subprocess.run(["/usr/bin/time", "-f", "%e %M", "-o", str(measure), *command], env=env,
+                                stdout=out, stderr=subprocess.STDOUT, check=False)
+    seconds, kilobytes = measure.read_text().split()[-2:]
+    printed = log.read_text()
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed ({result.returncode}); see {log}:\n{printed[-2000:]}")
+    return float(seconds), int(kilobytes) / 1024 / 1024, printed
+
+
+def land(source: Path, landing: Path, before: str | None, after: str | None) -> int:
+    """Copy the arrival folders (named by date) within [after, before) into the landing area."""
+    count = 0
+    for folder in sorted(p for p in source.iterdir() if p.is_dir()):
+        if (before is None or folder.name < before) and (after is None or folder.name >= after):
+            shutil.copytree(folder, landing / folder.name, dirs_exist_ok=True, copy_function=shutil.copy2)
+            count += sum(1 for _ in folder.iterdir())
+    return count
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--start", default="2023-04")
+    parser.add_argument("--months", type=int, default=24)
+    parser.add_argument("--seed", type=int, default=20240331)
+    parser.add_argument("--keep", type=Path, help="keep the data root here instead of a temporary folder")
+    args = parser.parse_args()
+    last = month_after(args.start, args.months - 1)
+    extra = month_after(last)
+    cutoff = f"{month_after(extra)}-01"  # files of the extra month arrive in the month after it
+    quarter_end = dt.date(int(last[:4]), int(last[5:]), 1) + dt.timedelta(days=31)
+    quarter_end = quarter_end.replace(day=1) - dt.timedelta(days=1)
+    quarter = f"{quarter_end.year}-Q{(quarter_end.month - 1) // 3 + 1}"
+    if quarter_bounds(quarter)[1] != quarter_end:
+        raise SystemExit(f"--months must end with a calendar quarter ({last} does not)")
+
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="cdw-bench-"))
+    root, generated = folder / "data", folder / "generated"
+    env = {**os.environ, "CDW_DATA_DIR": str(root), "CDW_ALLOW_DEMO_KEY": "1", "GX_ANALYTICS_ENABLED": "False",
+           "DBT_LOG_PATH": str(root / "logs")}
+    env.pop("DAGSTER_HOME", None)
+    env.pop("CDW_LANDING_DIR", None)
+    logs = folder / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    try:
+        started = time.perf_counter()
+        generate(args.start, extra, args.scale, args.seed, generated)
+        generation = time.perf_counter() - started
+        landed = land(generated, root / "landing", before=cutoff, after=None)
+
+        run_seconds, run_memory, printed = timed([CDW, "run"], env, logs / "run.log")
+        stages = dict(zip(("ingest", "gate", "dbt", "publish"), map(float, STAGES.search(printed).groups()),
+                          strict=True))
+        rows = sum(s.rows or 0 for s in Registry(root / "restricted" / "registry.sqlite").all("accepted"))
+        extract_seconds, extract_memory, _ = timed([CDW, "extract", "--quarter", quarter], env,
+                                                   logs / "extract.log")
+        floor_seconds, floor_results = run_floor(root / "landing", quarter_end)
+
+        more = land(generated, root / "landing", before=None, after=cutoff)
+        increment_seconds, increment_memory, printed = timed([CDW, "run"], env, logs / "increment.log")
+        increment_stages = STAGES.search(printed).groups()
+    finally:
+        if args.keep is None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    pipeline = sum(stages.values()) + extract_seconds
+    print(f"pipeline benchmark: scale {args.scale}, {args.months} months from {args.start} (seed {args.seed}), "
+          f"{landed:,} files, {rows:,} accepted rows; {os.cpu_count()} cores")
+    print(f"  {'stage':34} {'wall s':>8} {'rows/s':>10} {'peak GB':>8}")
+    print(f"  {'generate (25 months)':34} {generation:8.1f} {'':>10} {'':>8}")
+    for stage, seconds in stages.items():
+        print(f"  {stage:34} {seconds:8.1f} {rows / max(seconds, 1e-9):10,.0f} {'':>8}")
+    print(f"  {'cdw run (whole process)':34} {run_seconds:8.1f} {rows / run_seconds:10,.0f} {run_memory:8.2f}")
+    print(f"  {'extract ' + quarter:34} {extract_seconds:8.1f} {'':>10} {extract_memory:8.2f}")
+    print(f"  {'DuckDB floor (headline indicators)':34} {floor_seconds:8.1f} {rows / floor_seconds:10,.0f}")
+    print(f"  pipeline (stages + extract) / floor: {pipeline / floor_seconds:.1f}x")
+    print(f"  incremental month {extra} ({more} files): {increment_seconds:.1f} s, peak {increment_memory:.2f} GB "
+          f"(ingest {increment_stages[0]}s, gate {increment_stages[1]}s, dbt {increment_stages[2]}s, publish "
+          f"{increment_stages[3]}s) = {increment_seconds / run_seconds:.2f} of the full run")
+    print(f"  floor's headline values at {quarter_end}: " + ", ".join(
+        f"{indicator} {trust} {value:,}" for indicator, trust, value in floor_results if trust == "BHSCT"))
+
+
+if __name__ == "__main__":
+    main()
