@@ -53,13 +53,24 @@ def timed(command: list[str], env: dict[str, str], log: Path) -> tuple[float, fl
     return float(seconds), int(kilobytes) / 1024 / 1024, printed
 
 
-def land(source: Path, landing: Path, before: str | None, after: str | None) -> int:
-    """Copy the arrival folders (named by date) within [after, before) into the landing area."""
+QUARTERLY = re.compile(r"_\d{4}-Q[1-4]\.")
+
+
+def land(source: Path, landing: Path, before: str | None, after: str | None, monthly_only: bool = False) -> int:
+    """Copy the files of the arrival folders (named by date) within [after, before) into the landing area.
+
+    monthly_only leaves out quarterly files: generated up to a month inside a quarter, the Sure Start projects'
+    files for that quarter hold one month of three, which no project would send (and the gate would refuse).
+    """
     count = 0
     for folder in sorted(p for p in source.iterdir() if p.is_dir()):
         if (before is None or folder.name < before) and (after is None or folder.name >= after):
-            shutil.copytree(folder, landing / folder.name, dirs_exist_ok=True, copy_function=shutil.copy2)
-            count += sum(1 for _ in folder.iterdir())
+            for file in folder.iterdir():
+                if monthly_only and QUARTERLY.search(file.name):
+                    continue
+                (landing / folder.name).mkdir(parents=True, exist_ok=True)
+                shutil.copy2(file, landing / folder.name / file.name)
+                count += 1
     return count
 
 
@@ -102,7 +113,7 @@ def main() -> None:
                                                    logs / "extract.log")
         floor_seconds, floor_results = run_floor(root / "landing", quarter_end)
 
-        more = land(generated, root / "landing", before=None, after=cutoff)
+        more = land(generated, root / "landing", before=None, after=cutoff, monthly_only=True)
         increment_seconds, increment_memory, printed = timed([CDW, "run"], env, logs / "increment.log")
         increment_stages = STAGES.search(printed).groups()
     finally:
