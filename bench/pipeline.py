@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.floor import run_floor
-from orchestration.lib.quarters import quarter_bounds
+from orchestration.lib.quarters import quarter_bounds, quarter_just_ended
 from orchestration.lib.registry import Registry
 from sources.generator import generate
 
@@ -85,10 +85,9 @@ def main() -> None:
     last = month_after(args.start, args.months - 1)
     extra = month_after(last)
     cutoff = f"{month_after(extra)}-01"  # files of the extra month arrive in the month after it
-    quarter_end = dt.date(int(last[:4]), int(last[5:]), 1) + dt.timedelta(days=31)
-    quarter_end = quarter_end.replace(day=1) - dt.timedelta(days=1)
-    quarter = f"{quarter_end.year}-Q{(quarter_end.month - 1) // 3 + 1}"
-    if quarter_bounds(quarter)[1] != quarter_end:
+    quarter = quarter_just_ended(dt.date.fromisoformat(f"{extra}-01"))
+    quarter_end = quarter_bounds(quarter)[1]
+    if f"{quarter_end:%Y-%m}" != last:
         raise SystemExit(f"--months must end with a calendar quarter ({last} does not)")
 
     folder = args.keep or Path(tempfile.mkdtemp(prefix="cdw-bench-"))

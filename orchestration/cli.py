@@ -19,6 +19,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -51,6 +52,25 @@ def _stage(step_key: str) -> str:
     return "dbt"
 
 
+def _log_path(root: Path, prefix: str) -> Path:
+    path = root / "logs" / f"{prefix}-{time.strftime('%Y%m%dT%H%M%S')}.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _execute_job(job_name: str, run_config: dict, log_path: Path) -> tuple[Any, Any]:
+    """Run a job in this process with its log in a file; under DAGSTER_HOME, so that the UI shows the run."""
+    import dagster as dg
+
+    from orchestration.definitions import defs
+
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+        result = defs.resolve_job_def(job_name).execute_in_process(instance=instance, raise_on_error=False,
+                                                                   run_config=run_config)
+    return result, instance
+
+
 def _run(args: argparse.Namespace) -> int:
     from orchestration.lib.settings import DataPaths
 
@@ -60,24 +80,16 @@ def _run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     print(f"Running the warehouse pipeline on {paths.landing}")
     print("  loading definitions (parsing the dbt project if it changed)", flush=True)
-    import dagster as dg
-
-    from orchestration.definitions import defs
     from orchestration.lib import progress
     from orchestration.lib.registry import Registry
 
-    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     before = {s.submission_id for s in Registry(paths.registry).all()}
-    log_path = paths.root / "logs" / f"run-{time.strftime('%Y%m%dT%H%M%S')}.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log_path = _log_path(paths.root, "run")
     print(f"  full log: {log_path}", flush=True)
     progress.show_on(sys.stdout)
     try:
-        with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log), \
-                contextlib.redirect_stderr(log):
-            result = defs.resolve_job_def("warehouse_job").execute_in_process(
-                instance=instance, raise_on_error=False,
-                run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
+        result, instance = _execute_job(
+            "warehouse_job", {"loggers": {"console": {"config": {"log_level": "INFO"}}}}, log_path)
     finally:
         progress.show_on(None)
     stage_seconds: Counter[str] = Counter()
@@ -232,18 +244,11 @@ def _extract(args: argparse.Namespace) -> int:
 
     paths = DataPaths.from_env().ensure()
     os.environ["CDW_DATA_DIR"] = str(paths.root)
-    import dagster as dg
-
-    from orchestration.definitions import defs
     from orchestration.defs.extract import OP_NAME, extract_run_config
 
-    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     started = time.monotonic()
-    log_path = paths.root / "logs" / f"extract-{time.strftime('%Y%m%dT%H%M%S')}.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
-        result = defs.resolve_job_def("commissioner_extract_job").execute_in_process(
-            instance=instance, raise_on_error=False, run_config=extract_run_config(args.quarter, args.recipient))
+    log_path = _log_path(paths.root, "extract")
+    result, _ = _execute_job("commissioner_extract_job", extract_run_config(args.quarter, args.recipient), log_path)
     if not result.success:
         failures = [event for event in result.all_events if event.is_step_failure]
         error = failures[0].step_failure_data.error if failures else None

@@ -55,6 +55,11 @@ def is_small(count: float) -> bool:
     return 0 < count < SMALLEST_SAFE_COUNT
 
 
+def too_few_cases(denominator: float | None) -> bool:
+    """A percentage, rate, median or mean on fewer than 10 cases, which is not shown (spec 7.3)."""
+    return denominator is not None and denominator < SMALLEST_SAFE_DENOMINATOR
+
+
 @dataclass
 class CountTable:
     """One indicator's counts (or numerators) for one period, with the sums that tie them together."""
@@ -349,13 +354,9 @@ def _unpublished_numerators(rows: list[Row]) -> dict[tuple, set[Key]]:
     unknown: dict[tuple, set[Key]] = defaultdict(set)
     for row in rows:
         if row.unit == "percent" and (row.availability == "not_available" or (
-                row.availability == "available" and _denominator_too_small(row))):
+                row.availability == "available" and too_few_cases(row.denominator))):
             unknown[row.count_table].add(row.key)
     return unknown
-
-
-def _denominator_too_small(row: Row) -> bool:
-    return row.denominator is not None and row.denominator < SMALLEST_SAFE_DENOMINATOR
 
 
 def apply(rows: list[Row], decimals: dict[str, int]) -> tuple[list[Row], dict[tuple, set[Key]]]:
@@ -376,7 +377,7 @@ def _shown(row: Row, hidden: dict[tuple, set[Key]], decimals: dict[str, int]) ->
     table = row.count_table
     if table is not None and row.key in hidden.get(table, set()):
         return SUPPRESSED
-    if row.unit != "count" and _denominator_too_small(row):
+    if row.unit != "count" and too_few_cases(row.denominator):
         return SUPPRESSED
     if row.unit == "count" and row.value == 0:
         return TRUE_ZERO

@@ -157,7 +157,7 @@ def check_rows(rows: list[ExtractRow]) -> list[str]:
         number = float(shown)
         if row.unit == "count" and disclosure.is_small(number):
             problems.append(f"{row.indicator} {row.key}: count {shown} shown")
-        if row.unit != "count" and row.denominator is not None and row.denominator < 10:
+        if row.unit != "count" and disclosure.too_few_cases(row.denominator):
             problems.append(f"{row.indicator} {row.unit} {row.key}: shown on a denominator under 10")
     hidden: dict[tuple, set] = {}
     for row in rows:

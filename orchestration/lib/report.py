@@ -28,7 +28,7 @@ def _escape(text: object) -> str:
 
 def _shown_ratio(numerator: float | None, denominator: float | None, value: float | None, unit: str) -> float | None:
     """A median, mean or percentage, or None where disclosure control would hide it."""
-    if value is None or denominator is None or denominator < disclosure.SMALLEST_SAFE_DENOMINATOR:
+    if value is None or denominator is None or disclosure.too_few_cases(denominator):
         return None
     if unit == "percent" and numerator is not None and disclosure.is_small(numerator):
         return None

@@ -19,7 +19,7 @@ under_4 as (
     select
         year as population_year,
         lgd_code,
-        case when age < 1 then 'under_1' else '1_4' end as age_band,
+        {{ age_band('age') }} as age_band,
         sex,
         population
     from {{ ref('ref_population') }}
@@ -34,7 +34,7 @@ sector_population as (
         sectors.postcode_sector,
         sectors.lgd_code,
         sectors.trust_code,
-        cast(floor((sectors.deprivation_decile + 1) / 2) as integer) as deprivation_quintile,
+        {{ deprivation_quintile('sectors.deprivation_decile') }} as deprivation_quintile,
         under_4.age_band,
         under_4.sex,
         under_4.population * sectors.population_share as population
@@ -60,18 +60,9 @@ broken_down as (
 
 by_area as (
 
-    select
-        population_year, 'NI' as geographic_level, 'N92000002' as area_code, breakdown, breakdown_value,
-        population
-    from broken_down
+    {{ in_every_area('broken_down', 'trust_code', 'lgd_code') }}
     union all
-    select population_year, 'TRUST', trust_code, breakdown, breakdown_value, population from broken_down
-    union all
-    select population_year, 'LGD', lgd_code, breakdown, breakdown_value, population from broken_down
-    union all
-    select
-        broken_down.population_year, 'PROJECT', catchments.project_code, broken_down.breakdown,
-        broken_down.breakdown_value, broken_down.population
+    select broken_down.*, 'PROJECT', catchments.project_code
     from broken_down
     inner join catchments
         on broken_down.postcode_sector = catchments.postcode_sector

@@ -9,13 +9,7 @@ with population as (
         population.lgd_code,
         lgds.trust_code,
         population.sex,
-        case
-            when population.age < 1 then 'under_1'
-            when population.age <= 4 then '1_4'
-            when population.age <= 11 then '5_11'
-            when population.age <= 15 then '12_15'
-            else '16_17'
-        end as age_band,
+        {{ age_band('population.age') }} as age_band,
         population.population
     from {{ ref('ref_population') }} as population
     inner join {{ ref('ref_lgds') }} as lgds
@@ -28,10 +22,10 @@ quintile_shares as (
 
     select
         lgd_code,
-        cast(floor((deprivation_decile + 1) / 2) as integer) as deprivation_quintile,
+        {{ deprivation_quintile('deprivation_decile') }} as deprivation_quintile,
         sum(population_share) as population_share
     from {{ ref('ref_postcode_sectors') }}
-    group by lgd_code, cast(floor((deprivation_decile + 1) / 2) as integer)
+    group by lgd_code, {{ deprivation_quintile('deprivation_decile') }}
 
 ),
 
@@ -59,14 +53,7 @@ broken_down as (
 
 by_area as (
 
-    select
-        population_year, 'NI' as geographic_level, 'N92000002' as area_code, breakdown, breakdown_value,
-        population
-    from broken_down
-    union all
-    select population_year, 'TRUST', trust_code, breakdown, breakdown_value, population from broken_down
-    union all
-    select population_year, 'LGD', lgd_code, breakdown, breakdown_value, population from broken_down
+    {{ in_every_area('broken_down', 'trust_code', 'lgd_code') }}
 
 )
 

@@ -25,7 +25,7 @@ select
     sectors.trust_code,
     trusts.trust_name,
     cast(sectors.deprivation_decile as integer) as deprivation_decile,
-    cast(floor((sectors.deprivation_decile + 1) / 2) as integer) as deprivation_quintile
+    {{ deprivation_quintile('sectors.deprivation_decile') }} as deprivation_quintile
 from sectors
 left join lgds
     on sectors.lgd_code = lgds.lgd_code

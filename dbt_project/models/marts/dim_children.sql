@@ -57,7 +57,7 @@ select
     lgd_code,
     trust_of_residence,
     deprivation_decile,
-    cast(floor((deprivation_decile + 1) / 2) as integer) as deprivation_quintile,
+    {{ deprivation_quintile('deprivation_decile') }} as deprivation_quintile,
     trust_flag = 1 as is_known_to_a_trust,
     sure_start_flag = 1 as is_known_to_sure_start,
     family_support_flag = 1 as is_known_to_family_support

@@ -24,14 +24,7 @@ described as (
 
     select
         units.*,
-        case
-            when units.age < 1 then 'under_1'
-            when units.age <= 4 then '1_4'
-            when units.age <= 11 then '5_11'
-            when units.age <= 15 then '12_15'
-            when units.age <= 17 then '16_17'
-            when units.age >= 18 then '18_plus'
-        end as age_band,
+        {{ age_band('units.age') }} as age_band,
         coalesce(children.sex, 'U') as sex,
         coalesce(children.religion, 'NREC') as religion,
         coalesce(children.ethnicity, 'NREC') as ethnicity,
@@ -61,13 +54,7 @@ broken_down as (
 
 by_area as (
 
-    select broken_down.*, 'NI' as geographic_level, 'N92000002' as area_code from broken_down
-    union all
-    select broken_down.*, 'TRUST', trust_of_residence from broken_down
-    where trust_of_residence is not null
-    union all
-    select broken_down.*, 'LGD', lgd_code from broken_down
-    where lgd_code is not null
+    {{ in_every_area('broken_down', 'trust_of_residence', 'lgd_code') }}
 
 ),
 
