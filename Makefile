@@ -12,12 +12,12 @@ DAGSTER_HOME_DIR := $(CURDIR)/data/dagster_home
 # The demo always works on its own synthetic data root, whatever the environment points at.
 DEMO_ENV := CDW_DATA_DIR=$(CURDIR)/data CDW_LANDING_DIR=$(CURDIR)/data/landing CDW_ALLOW_DEMO_KEY=1
 
-.PHONY: install demo test lint ui clean dagster-home bench-gate bench
+.PHONY: install demo test lint ui clean dagster-home bench-gate bench spark-check
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev,spark]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -42,6 +42,11 @@ lint: $(STAMP)
 # Lint, unit tests, and an end-to-end run at scale 0.01 (which runs dbt build on that data).
 test: lint
 	$(BIN)/pytest
+
+# The scale-out engine: the pipeline on DuckDB at scale 0.01, then `dbt build --target spark` (local Spark, Java 17)
+# on the same batches, and every table compared with DuckDB's row for row. Called by .ci/run after `make test`.
+spark-check: $(STAMP)
+	$(BIN)/pytest -m spark tests/spark
 
 ui: $(STAMP) dagster-home
 	$(DEMO_ENV) DAGSTER_HOME=$(DAGSTER_HOME_DIR) $(BIN)/dagster dev -m orchestration.definitions

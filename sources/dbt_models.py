@@ -129,12 +129,19 @@ def _column_tests(contract: Contract, staged: str) -> list:
     return tests
 
 
+def _spark_location(feed: str) -> str:
+    """The identifier of a feed's batches on Spark: the folder of its Parquet files, read as a table."""
+    return ("{{ ('`' ~ env_var('CDW_DATA_DIR', 'data') ~ '/batches/current/" + feed + "`') "
+            "if target.type == 'spark' else '" + feed + "' }}")
+
+
 def sources_yaml() -> dict:
     tables = []
     for contract in contracts().values():
         tables.append({
             "name": contract.feed,
             "description": f"{contract.description} Accepted, pseudonymised batches.",
+            "identifier": _spark_location(contract.feed),
             "config": {"meta": {"dagster": {"asset_key": ["batches", contract.feed]}}},
             "columns": [{"name": n, "description": d} for n, _, d in contract.batch_columns()],
         })
@@ -143,6 +150,10 @@ def sources_yaml() -> dict:
         "description": ("Accepted, pseudonymised Parquet batches: one file per provider, feed and period, the "
                         "latest accepted submission of each. Written by ingest and promoted by the quality gate; "
                         "names, HCNs, full dates of birth and full postcodes never reach them."),
+        # DuckDB reads the files through dbt-duckdb's external_location; Spark through its `parquet.` data
+        # source, so the schema and each table's identifier depend on the target (one source, both engines).
+        "schema": "{{ 'parquet' if target.type == 'spark' else 'batches' }}",
+        "quoting": {"identifier": False},
         "config": {"meta": {"external_location": (
             "read_parquet('{{ env_var('CDW_DATA_DIR', 'data') }}/batches/current/{name}/*.parquet', "
             "union_by_name = true)")}},

@@ -105,3 +105,37 @@
     left join links
         on records.demographic_key = links.demographic_key
 {%- endmacro %}
+
+{% macro spark__load_csv_rows(model, agate_table) %}
+    {#- dbt-spark's session method pastes seed values into the SQL unescaped, so a name with an apostrophe
+        ("St Patrick's Day") breaks the insert: the values are written here as escaped literals instead. -#}
+    {%- set column_types = model['config'].get('column_types', {}) -%}
+    {%- set statements = [] -%}
+    {%- for chunk in agate_table.rows | batch(get_batch_size()) -%}
+        {%- set sql -%}
+            insert into {{ this.render() }} values
+            {% for row in chunk -%}
+                ({%- for value in row -%}
+                    {%- set column = agate_table.column_names[loop.index0] -%}
+                    {%- set type = column_types.get(column, adapter.convert_type(agate_table, loop.index0)) -%}
+                    cast({{ spark_literal(value) }} as {{ type }}){% if not loop.last %}, {% endif %}
+                {%- endfor -%}){% if not loop.last %},{% endif %}
+            {% endfor -%}
+        {%- endset -%}
+        {%- do adapter.add_query(sql, abridge_sql_log=True) -%}
+        {%- if loop.first -%}{%- do statements.append(sql) -%}{%- endif -%}
+    {%- endfor -%}
+    {{ return(statements[0]) }}
+{% endmacro %}
+
+{% macro spark_literal(value) -%}
+    {%- if value is none -%}
+        null
+    {%- elif value is boolean -%}
+        {{ 'true' if value else 'false' }}
+    {%- elif value is number -%}
+        {{ value }}
+    {%- else -%}
+        '{{ value | string | replace("\\", "\\\\") | replace("'", "\\'") }}'
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,94 @@
+"""Row-for-row comparison of the warehouse as built by two engines (DuckDB and Spark).
+
+The same dbt models run on both; this says whether they produced the same tables. Each table is compared as a
+multiset of rows (`except all` both ways), after putting each column into one engine-neutral form: numbers as
+doubles rounded to `DECIMALS` places (Spark's decimals and DuckDB's hugeints differ in type, not value; sums in a
+different order differ in the last bits), dates and timestamps as themselves, everything else as text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+DECIMALS = 6
+EXAMPLES = 3
+NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT",
+           "UHUGEINT", "FLOAT", "DOUBLE", "DECIMAL")
+
+
+@dataclass
+class TableDifference:
+    """What differs in one table; empty lists and zero counts when the engines agree."""
+
+    table: str
+    problems: list[str] = field(default_factory=list)
+    only_left: int = 0
+    only_right: int = 0
+    examples: list[str] = field(default_factory=list)
+
+    @property
+    def agrees(self) -> bool:
+        return not self.problems and not self.only_left and not self.only_right
+
+    def describe(self, left: str, right: str) -> str:
+        lines = [f"{self.table}:", *(f"  {problem}" for problem in self.problems)]
+        if self.only_left or self.only_right:
+            lines.append(f"  {self.only_left} row(s) only in {left}, {self.only_right} row(s) only in {right}")
+            lines.extend(f"  {example}" for example in self.examples)
+        return "\n".join(lines)
+
+
+def _neutral(column: str, data_type: str) -> str:
+    quoted = f'"{column}"'
+    base = data_type.split("(")[0].upper()
+    if base in NUMERIC:
+        return f"round(cast({quoted} as double), {DECIMALS}) as {quoted}"
+    if base in ("DATE", "BOOLEAN") or base.startswith("TIMESTAMP"):
+        return quoted
+    return f"cast({quoted} as varchar) as {quoted}"
+
+
+def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, str]:
+    described = con.execute(f"describe select * from {relation}").fetchall()
+    return {row[0].lower(): row[1] for row in described}
+
+
+def compare_relations(con: duckdb.DuckDBPyConnection, table: str, left: str, right: str) -> TableDifference:
+    """Compare two relations readable by `con` (a table name, or `read_parquet(...)`) row for row."""
+    difference = TableDifference(table)
+    left_columns, right_columns = _columns(con, left), _columns(con, right)
+    if set(left_columns) != set(right_columns):
+        missing = sorted(set(left_columns) - set(right_columns))
+        extra = sorted(set(right_columns) - set(left_columns))
+        difference.problems.append(f"columns differ: only left {missing}, only right {extra}")
+        return difference
+    order = sorted(left_columns)
+    left_select = ", ".join(_neutral(column, left_columns[column]) for column in order)
+    right_select = ", ".join(_neutral(column, right_columns[column]) for column in order)
+    con.execute(f"create or replace temp table parity_left as select {left_select} from {left}")
+    con.execute(f"create or replace temp table parity_right as select {right_select} from {right}")
+    only_left = "select * from parity_left except all select * from parity_right"
+    only_right = "select * from parity_right except all select * from parity_left"
+    difference.only_left = con.execute(f"select count(*) from ({only_left})").fetchone()[0]
+    difference.only_right = con.execute(f"select count(*) from ({only_right})").fetchone()[0]
+    for side, query in (("left", only_left), ("right", only_right)):
+        for row in con.execute(f"{query} limit {EXAMPLES}").fetchall():
+            difference.examples.append(f"only {side}: {dict(zip(order, row, strict=True))}")
+    return difference
+
+
+def compare_warehouses(duckdb_path: Path, spark_warehouse: Path, tables: list[str]) -> list[TableDifference]:
+    """Compare each table of the DuckDB warehouse with the Parquet files Spark wrote for it."""
+    differences = []
+    with duckdb.connect(str(duckdb_path), read_only=True) as con:
+        for table in tables:
+            folder = spark_warehouse / table
+            if not any(folder.glob("*.parquet")):
+                differences.append(TableDifference(table, [f"Spark wrote no Parquet files in {folder}"]))
+                continue
+            spark = f"read_parquet('{folder}/*.parquet')"
+            differences.append(compare_relations(con, table, f'main."{table}"', spark))
+    return differences

@@ -1,0 +1,64 @@
+"""The scale-out engine: `dbt build` on Spark from the same Parquet batches gives the same warehouse as DuckDB.
+
+Run by `make spark-check` (pytest -m spark), not by `make test`: it starts a local Spark (pyspark, Java 17)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from orchestration.cli import main
+from orchestration.lib.parity import compare_warehouses
+
+pytestmark = pytest.mark.spark
+REPOSITORY = Path(__file__).resolve().parents[2]
+DBT = str(Path(sys.executable).with_name("dbt"))
+
+
+@pytest.fixture(scope="module")
+def both_engines(small_landing: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The pipeline run once on DuckDB, then `dbt build --target spark` on the batches it accepted."""
+    root = tmp_path_factory.mktemp("parity") / "data"
+    shutil.copytree(small_landing, root / "landing")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CDW_DATA_DIR", str(root))
+        patch.setenv("CDW_ALLOW_DEMO_KEY", "1")
+        patch.delenv("CDW_PSEUDONYMISATION_KEY", raising=False)
+        patch.delenv("DAGSTER_HOME", raising=False)
+        patch.setenv("DBT_LOG_PATH", str(root / "logs"))
+        assert main(["run"]) == 0
+    spark_target = root / "spark" / "target"
+    command = [DBT, "build", "--target", "spark", "--project-dir", str(REPOSITORY),
+               "--profiles-dir", str(REPOSITORY / "dbt_project"), "--target-path", str(spark_target),
+               "--log-path", str(root / "spark" / "logs")]
+    result = subprocess.run(command, cwd=REPOSITORY, env={**os.environ, "CDW_DATA_DIR": str(root)},
+                            capture_output=True, text=True, timeout=3600, check=False)
+    assert result.returncode == 0, f"dbt build on Spark failed:\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
+    return root
+
+
+def test_dbt_build_on_spark_ran_every_test(both_engines: Path) -> None:
+    results = json.loads((both_engines / "spark" / "target" / "run_results.json").read_text())["results"]
+    by_kind: dict[str, int] = {}
+    for result in results:
+        kind = result["unique_id"].split(".")[0]
+        by_kind[kind] = by_kind.get(kind, 0) + 1
+        assert result["status"] in ("success", "pass"), f"{result['unique_id']}: {result['status']}"
+    assert by_kind.get("model", 0) > 40 and by_kind.get("test", 0) > 100 and by_kind.get("unit_test", 0) > 5
+
+
+def test_every_table_matches_duckdb_row_for_row(both_engines: Path) -> None:
+    manifest = json.loads((both_engines / "spark" / "target" / "manifest.json").read_text())
+    tables = sorted(node["name"] for node in manifest["nodes"].values()
+                    if node["resource_type"] == "model" and node["config"]["materialized"] != "view")
+    assert "mart_indicators" in tables and len(tables) > 40
+    differences = compare_warehouses(both_engines / "warehouse" / "warehouse.duckdb",
+                                     both_engines / "spark" / "warehouse" / "cdw.db", tables)
+    disagreeing = [d.describe("DuckDB", "Spark") for d in differences if not d.agrees]
+    assert not disagreeing, "\n".join(disagreeing)
