@@ -8,6 +8,8 @@
     of ref_indicators has a row; a count with nothing to count is 0, and a value that cannot exist (a percentage
     of no cases, a rate for ages 18 and over) or has no population to divide by is null, with its availability
     and a note saying which. -#}
+{%- set period = 'indicator, period_type, quarter_label, period_start, period_end, population_year' %}
+{%- set breakdowns = ['age_band', 'sex', 'religion', 'ethnicity', 'disability', 'deprivation_quintile'] %}
 with units as (
 
     select * from {{ ref('int_indicator_units') }}
@@ -20,11 +22,30 @@ children as (
 
 ),
 
+-- A unit has one age and one place in the numerator per indicator and period (the test
+-- indicator_units_have_one_age_and_numerator_per_period), so once each unit is one row per breakdown value its
+-- counts add up: units are summed in cells of the finest grain, then the cells in each breakdown and area,
+-- instead of counting units distinct over every breakdown and area (the same counts, far less work).
+unit_rows as (
+
+    select distinct {{ period }}, unit_key, child_key, age, in_numerator
+    from units
+
+),
+
+extra_rows as (
+
+    select distinct {{ period }}, unit_key, child_key, in_numerator, extra_breakdown, extra_value
+    from units
+    where extra_breakdown is not null
+
+),
+
 described as (
 
     select
-        units.*,
-        {{ age_band('units.age') }} as age_band,
+        unit_rows.*,
+        {{ age_band('unit_rows.age') }} as age_band,
         coalesce(children.sex, 'U') as sex,
         coalesce(children.religion, 'NREC') as religion,
         coalesce(children.ethnicity, 'NREC') as ethnicity,
@@ -32,23 +53,59 @@ described as (
         coalesce(cast(children.deprivation_quintile as {{ dbt.type_string() }}), 'unknown') as deprivation_quintile,
         children.lgd_code,
         children.trust_of_residence
-    from units
+    from unit_rows
     left join children
-        on units.child_key = children.child_key
+        on unit_rows.child_key = children.child_key
+
+),
+
+cells as (
+
+    select
+        {{ period }},
+        trust_of_residence,
+        lgd_code,
+        {{ breakdowns | join(', ') }},
+        count(*) as cases,
+        sum(case when in_numerator then 1 else 0 end) as counted
+    from described
+    group by {{ period }}, trust_of_residence, lgd_code, {{ breakdowns | join(', ') }}
+
+),
+
+extra_cells as (
+
+    select
+        {{ period }},
+        children.trust_of_residence,
+        children.lgd_code,
+        extra_rows.extra_breakdown,
+        extra_rows.extra_value,
+        count(*) as cases,
+        sum(case when extra_rows.in_numerator then 1 else 0 end) as counted
+    from extra_rows
+    left join children
+        on extra_rows.child_key = children.child_key
+    group by
+        {{ period }}, children.trust_of_residence, children.lgd_code, extra_rows.extra_breakdown,
+        extra_rows.extra_value
 
 ),
 
 broken_down as (
 
-    {% set breakdowns = ['age_band', 'sex', 'religion', 'ethnicity', 'disability', 'deprivation_quintile'] %}
-    select described.*, 'total' as breakdown, 'total' as breakdown_value from described
-    {% for breakdown in breakdowns %}
+    select {{ period }}, trust_of_residence, lgd_code, 'total' as breakdown, 'total' as breakdown_value, cases, counted
+    from cells
+    {%- for breakdown in breakdowns %}
         union all
-        select described.*, '{{ breakdown }}', coalesce({{ breakdown }}, 'unknown') from described
-    {% endfor %}
+        select
+            {{ period }}, trust_of_residence, lgd_code, '{{ breakdown }}', coalesce({{ breakdown }}, 'unknown'),
+            cases, counted
+        from cells
+    {%- endfor %}
     union all
-    select described.*, extra_breakdown, extra_value from described
-    where extra_breakdown is not null
+    select {{ period }}, trust_of_residence, lgd_code, extra_breakdown, extra_value, cases, counted
+    from extra_cells
 
 ),
 
@@ -61,22 +118,15 @@ by_area as (
 counts as (
 
     select
-        indicator,
-        period_type,
-        quarter_label,
-        period_start,
-        period_end,
-        population_year,
+        {{ period }},
         geographic_level,
         area_code,
         breakdown,
         breakdown_value,
-        count(distinct case when in_numerator then unit_key end) as numerator,
-        count(distinct unit_key) as denominator
+        sum(counted) as numerator,
+        sum(cases) as denominator
     from by_area
-    group by
-        indicator, period_type, quarter_label, period_start, period_end, population_year, geographic_level,
-        area_code, breakdown, breakdown_value
+    group by {{ period }}, geographic_level, area_code, breakdown, breakdown_value
 
 ),
 
