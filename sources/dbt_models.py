@@ -113,7 +113,8 @@ latest as (
 
 select
 {_select(latest_columns(contract), "    ")},
-    submission_period as last_submission_period
+    submission_period as last_submission_period,
+    submission_id as last_submission_id
 from latest
 {status}
 """.rstrip() + "\n"
@@ -179,7 +180,9 @@ def models_yaml(contract: Contract) -> tuple[dict, dict]:
                         + (", and records whose latest state is deleted are dropped." if contract.has_status
                            else ".")),
         "columns": [{"name": n, "description": descriptions[n]} for n in latest_columns(contract)]
-        + [{"name": "last_submission_period", "description": "Period of the submission that carried this version."}],
+        + [{"name": "last_submission_period", "description": "Period of the submission that carried this version."},
+           {"name": "last_submission_id", "description": ("Registry id of that submission: ids only grow, so "
+                                                          "incremental models find what is new since they ran.")}],
         "data_tests": [{"unique_combination_of_columns": {"arguments": {"columns": key}}}],
     }
     return {"version": 2, "models": [staging]}, {"version": 2, "models": [latest]}

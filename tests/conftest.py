@@ -15,6 +15,22 @@ from sources.generator import generate
 SMALL_SEED = 11
 
 
+def land_workforce_in_two(source: Path, landing: Path, later: bool) -> list[str]:
+    """Copy a generated landing set's earlier (or later) files into a landing area, for tests of an incremental
+    run. The later files are the Trusts' workforce files from the arrival of the last month end on: that month
+    end and any late resubmission. Returns the names copied."""
+    workforce = sorted(source.rglob("*_workforce_*"), key=lambda p: (p.stem.rsplit("_", 1)[1], p.parent.name))
+    last_period = workforce[-1].stem.rsplit("_", 1)[1]
+    first_arrival = min(p.parent.name for p in workforce if p.stem.endswith(last_period))
+    names = []
+    for file in sorted(p for p in source.rglob("*") if p.is_file()):
+        if ("_workforce_" in file.name and file.parent.name >= first_arrival) == later:
+            (landing / file.parent.name).mkdir(parents=True, exist_ok=True)
+            shutil.copy2(file, landing / file.parent.name / file.name)
+            names.append(file.name)
+    return names
+
+
 @pytest.fixture(scope="session")
 def small_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Two years of every provider's submissions at scale 0.01 (written once per test session)."""

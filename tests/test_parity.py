@@ -64,3 +64,14 @@ def test_a_table_spark_did_not_write_is_reported(tmp_path: Path) -> None:
     differences = compare_warehouses(database, tmp_path / "spark", ["base", "absent"])
     assert [d.agrees for d in differences] == [True, False]
     assert "no Parquet files" in differences[1].problems[0]
+
+
+def test_a_partitioned_table_is_read_with_its_partition_column(tmp_path: Path) -> None:
+    database = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(database)) as con:
+        con.execute(f"create table base as select * from {ROWS} as t(id, name, seen_date, rate)")
+        (tmp_path / "spark").mkdir()
+        con.execute(f"copy base to '{tmp_path / 'spark' / 'base'}' (format parquet, partition_by (name))")
+        assert not any((tmp_path / "spark" / "base").glob("*.parquet"))  # only in name=a/, name=b/
+    (difference,) = compare_warehouses(database, tmp_path / "spark", ["base"])
+    assert difference.agrees, difference.describe("left", "right")

@@ -139,3 +139,28 @@
         '{{ value | string | replace("\\", "\\\\") | replace("'", "\\'") }}'
     {%- endif -%}
 {%- endmacro %}
+
+{% macro built_with(column) -%}
+    {#- Whether this incremental model's table exists and has the column its increments are found by. A table
+        built before that column existed (or none at all) is built in full, once: no manual full refresh. -#}
+    {%- if not is_incremental() -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set names = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
+    {{ return(column in names) }}
+{%- endmacro %}
+
+{% macro partition_replacement(partition_column) -%}
+    {#- The config of an incremental model that replaces whole partitions: each run writes every row of the
+        partitions that changed, and those partitions replace the stored ones. The one incremental strategy both
+        engines have on plain files: delete+insert keyed on the partition column in DuckDB, insert_overwrite of
+        Parquet partitions in Spark (no Delta or Iceberg there, so no merge). -#}
+    {%- if target.type == 'spark' -%}
+        {{ return({'materialized': 'incremental', 'incremental_strategy': 'insert_overwrite',
+                   'partition_by': [partition_column], 'file_format': 'parquet',
+                   'on_schema_change': 'append_new_columns'}) }}
+    {%- else -%}
+        {{ return({'materialized': 'incremental', 'incremental_strategy': 'delete+insert',
+                   'unique_key': partition_column, 'on_schema_change': 'append_new_columns'}) }}
+    {%- endif -%}
+{%- endmacro %}

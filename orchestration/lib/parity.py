@@ -81,14 +81,15 @@ def compare_relations(con: duckdb.DuckDBPyConnection, table: str, left: str, rig
 
 
 def compare_warehouses(duckdb_path: Path, spark_warehouse: Path, tables: list[str]) -> list[TableDifference]:
-    """Compare each table of the DuckDB warehouse with the Parquet files Spark wrote for it."""
+    """Compare each table of the DuckDB warehouse with the Parquet files Spark wrote for it (partitioned or not)."""
     differences = []
     with duckdb.connect(str(duckdb_path), read_only=True) as con:
         for table in tables:
             folder = spark_warehouse / table
-            if not any(folder.glob("*.parquet")):
+            if not any(folder.rglob("*.parquet")):
                 differences.append(TableDifference(table, [f"Spark wrote no Parquet files in {folder}"]))
                 continue
-            spark = f"read_parquet('{folder}/*.parquet')"
+            # a partitioned table keeps its partition column in the folder names (snapshot_date=2024-03-31/)
+            spark = f"read_parquet('{folder}/**/*.parquet', hive_partitioning = true)"
             differences.append(compare_relations(con, table, f'main."{table}"', spark))
     return differences

@@ -264,7 +264,6 @@ class GateResult:
 
 
 @functools.cache
-@functools.cache
 def _context(root: str | None) -> Any:
     """One GX context per data root and process: suites, sources and checkpoints all hang off the same one."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")

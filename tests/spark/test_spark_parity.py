@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from conftest import land_workforce_in_two
 
 from orchestration.cli import main
 from orchestration.lib.parity import compare_warehouses
@@ -21,29 +21,37 @@ REPOSITORY = Path(__file__).resolve().parents[2]
 DBT = str(Path(sys.executable).with_name("dbt"))
 
 
+def _dbt_build_on_spark(root: Path) -> None:
+    command = [DBT, "build", "--target", "spark", "--project-dir", str(REPOSITORY),
+               "--profiles-dir", str(REPOSITORY / "dbt_project"), "--target-path", str(root / "spark" / "target"),
+               "--log-path", str(root / "spark" / "logs")]
+    result = subprocess.run(command, cwd=REPOSITORY, env={**os.environ, "CDW_DATA_DIR": str(root)},
+                            capture_output=True, text=True, timeout=3600, check=False)
+    assert result.returncode == 0, f"dbt build on Spark failed:\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
+
+
 @pytest.fixture(scope="module")
 def both_engines(small_landing: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The pipeline run once on DuckDB, then `dbt build --target spark` on the batches it accepted."""
+    """The pipeline on DuckDB and `dbt build --target spark` on the batches it accepted, twice: before and after
+    the last month's workforce files land, so that the second Spark build runs the incremental models'
+    partition replacement (insert_overwrite) and not only their first, full build."""
     root = tmp_path_factory.mktemp("parity") / "data"
-    shutil.copytree(small_landing, root / "landing")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("CDW_DATA_DIR", str(root))
         patch.setenv("CDW_ALLOW_DEMO_KEY", "1")
         patch.delenv("CDW_PSEUDONYMISATION_KEY", raising=False)
         patch.delenv("DAGSTER_HOME", raising=False)
         patch.setenv("DBT_LOG_PATH", str(root / "logs"))
-        assert main(["run"]) == 0
-    spark_target = root / "spark" / "target"
-    command = [DBT, "build", "--target", "spark", "--project-dir", str(REPOSITORY),
-               "--profiles-dir", str(REPOSITORY / "dbt_project"), "--target-path", str(spark_target),
-               "--log-path", str(root / "spark" / "logs")]
-    result = subprocess.run(command, cwd=REPOSITORY, env={**os.environ, "CDW_DATA_DIR": str(root)},
-                            capture_output=True, text=True, timeout=3600, check=False)
-    assert result.returncode == 0, f"dbt build on Spark failed:\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
+        for later in (False, True):
+            assert land_workforce_in_two(small_landing, root / "landing", later=later)
+            assert main(["run"]) == 0
+            _dbt_build_on_spark(root)
     return root
 
 
 def test_dbt_build_on_spark_ran_every_test(both_engines: Path) -> None:
+    log = (both_engines / "spark" / "logs" / "dbt.log").read_text()
+    assert "insert overwrite table" in log and "fct_workforce_snapshots" in log, "no incremental build on Spark"
     results = json.loads((both_engines / "spark" / "target" / "run_results.json").read_text())["results"]
     by_kind: dict[str, int] = {}
     for result in results:

@@ -27,5 +27,6 @@ select
     contact_date,
     service,
     has_attended,
-    submission_period as last_submission_period
+    submission_period as last_submission_period,
+    submission_id as last_submission_id
 from latest

@@ -37,5 +37,6 @@ select
     registration_date,
     exit_date,
     exit_reason,
-    submission_period as last_submission_period
+    submission_period as last_submission_period,
+    submission_id as last_submission_id
 from latest

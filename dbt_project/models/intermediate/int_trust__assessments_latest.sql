@@ -30,6 +30,7 @@ select
     outcome,
     was_child_seen,
     has_child_views_recorded,
-    submission_period as last_submission_period
+    submission_period as last_submission_period,
+    submission_id as last_submission_id
 from latest
 where record_status = 'active'

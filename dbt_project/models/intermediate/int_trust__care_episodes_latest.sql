@@ -28,6 +28,7 @@ select
     legal_status,
     end_date,
     end_reason,
-    submission_period as last_submission_period
+    submission_period as last_submission_period,
+    submission_id as last_submission_id
 from latest
 where record_status = 'active'

@@ -29,6 +29,7 @@ select
     activity,
     has_pathway_plan,
     has_personal_adviser,
-    submission_period as last_submission_period
+    submission_period as last_submission_period,
+    submission_id as last_submission_id
 from latest
 where record_status = 'active'

@@ -38,6 +38,7 @@ select
     disability,
     first_language,
     is_interpreter_required,
-    submission_period as last_submission_period
+    submission_period as last_submission_period,
+    submission_id as last_submission_id
 from latest
 where record_status = 'active'

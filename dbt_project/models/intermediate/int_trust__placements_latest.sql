@@ -31,6 +31,7 @@ select
     provider_sector,
     weekly_cost_gbp,
     end_reason,
-    submission_period as last_submission_period
+    submission_period as last_submission_period,
+    submission_id as last_submission_id
 from latest
 where record_status = 'active'

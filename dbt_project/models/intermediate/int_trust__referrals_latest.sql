@@ -32,6 +32,7 @@ select
     allocated_date,
     team_code,
     closed_date,
-    submission_period as last_submission_period
+    submission_period as last_submission_period,
+    submission_id as last_submission_id
 from latest
 where record_status = 'active'

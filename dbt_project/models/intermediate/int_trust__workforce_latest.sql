@@ -32,5 +32,6 @@ select
     long_term_absence_fte,
     open_cases,
     unallocated_cases,
-    submission_period as last_submission_period
+    submission_period as last_submission_period,
+    submission_id as last_submission_id
 from latest

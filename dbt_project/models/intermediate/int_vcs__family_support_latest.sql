@@ -42,5 +42,6 @@ select
     service_end_date,
     outcome,
     was_advocacy_provided,
-    submission_period as last_submission_period
+    submission_period as last_submission_period,
+    submission_id as last_submission_id
 from latest
