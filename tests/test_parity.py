@@ -75,3 +75,16 @@ def test_a_partitioned_table_is_read_with_its_partition_column(tmp_path: Path) -
         assert not any((tmp_path / "spark" / "base").glob("*.parquet"))  # only in name=a/, name=b/
     (difference,) = compare_warehouses(database, tmp_path / "spark", ["base"])
     assert difference.agrees, difference.describe("left", "right")
+
+
+def test_sums_rounded_either_side_of_a_boundary_agree_but_real_differences_do_not(
+        con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("create or replace table base as select * from (values ('a', 592.3630624999996), ('b', 1.0)) "
+                "as t(name, mean)")
+    assert compare_with(con, "select name, case when name = 'a' then 592.3630625000001 else mean end as mean "
+                             "from base").agrees
+    difference = compare_with(con, "select name, case when name = 'a' then 592.3630635 else mean end as mean "
+                                   "from base")
+    assert (difference.only_left, difference.only_right) == (1, 1)
+    surplus = compare_with(con, "select * from base union all select 'a', 592.3630625000001")
+    assert (surplus.only_left, surplus.only_right) == (0, 1)
