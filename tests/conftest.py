@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -13,6 +17,29 @@ from orchestration.cli import main
 from sources.generator import generate
 
 SMALL_SEED = 11
+REPOSITORY = Path(__file__).resolve().parents[1]
+DBT = str(Path(sys.executable).with_name("dbt"))
+
+
+@contextlib.contextmanager
+def demo_pipeline_env(root: Path) -> Iterator[pytest.MonkeyPatch]:
+    """The environment of a session-scoped pipeline run on synthetic data under ``root`` (demo key allowed, no
+    real key, an ephemeral Dagster instance), undone afterwards."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CDW_DATA_DIR", str(root))
+        patch.setenv("CDW_ALLOW_DEMO_KEY", "1")
+        patch.delenv("CDW_PSEUDONYMISATION_KEY", raising=False)
+        patch.delenv("DAGSTER_HOME", raising=False)
+        patch.setenv("DBT_LOG_PATH", str(root / "logs"))
+        yield patch
+
+
+def run_dbt(arguments: list[str], data_root: Path, work: Path) -> subprocess.CompletedProcess:
+    """Run dbt on this repository's project against a data root, its target and logs under ``work``."""
+    command = [DBT, *arguments, "--project-dir", str(REPOSITORY), "--profiles-dir", str(REPOSITORY / "dbt_project"),
+               "--target-path", str(work / "target"), "--log-path", str(work / "logs")]
+    return subprocess.run(command, cwd=REPOSITORY, env={**os.environ, "CDW_DATA_DIR": str(data_root)},
+                          capture_output=True, text=True, timeout=3600, check=False)
 
 
 def land_workforce_in_two(source: Path, landing: Path, later: bool) -> list[str]:
@@ -65,12 +92,7 @@ def pipeline(small_landing: Path, tmp_path_factory: pytest.TempPathFactory) -> d
     """Run `cdw run` twice on the small landing set (once per session); keep what each published."""
     root = tmp_path_factory.mktemp("e2e") / "data"
     shutil.copytree(small_landing, root / "landing")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("CDW_DATA_DIR", str(root))
-        patch.setenv("CDW_ALLOW_DEMO_KEY", "1")
-        patch.delenv("CDW_PSEUDONYMISATION_KEY", raising=False)
-        patch.delenv("DAGSTER_HOME", raising=False)
-        patch.setenv("DBT_LOG_PATH", str(root / "logs"))
+    with demo_pipeline_env(root) as patch:
         outputs = []
         for _ in range(2):
             code = main(["run"])

@@ -3,20 +3,15 @@ and the result equals a full rebuild."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 from conftest import land_workforce_in_two as _land
+from conftest import run_dbt
 
 from orchestration.cli import main
 from orchestration.lib.parity import compare_relations
-
-REPOSITORY = Path(__file__).resolve().parents[1]
-DBT = str(Path(sys.executable).with_name("dbt"))
 
 
 def _periods(names: list[str], feed: str) -> set[str]:
@@ -43,12 +38,7 @@ def test_workforce_snapshots_rebuild_only_new_month_ends_and_equal_a_full_rebuil
 
     rebuilt = tmp_path / "rebuilt"
     shutil.copytree(data_dir, rebuilt)
-    result = subprocess.run(
-        [DBT, "run", "--full-refresh", "--select", "fct_workforce_snapshots", "--project-dir", str(REPOSITORY),
-         "--profiles-dir", str(REPOSITORY / "dbt_project"), "--target-path", str(tmp_path / "target"),
-         "--log-path", str(tmp_path / "logs")],
-        cwd=REPOSITORY, env={**os.environ, "CDW_DATA_DIR": str(rebuilt)}, capture_output=True, text=True,
-        check=False)
+    result = run_dbt(["run", "--full-refresh", "--select", "fct_workforce_snapshots"], rebuilt, tmp_path)
     assert result.returncode == 0, result.stdout[-3000:]
 
     with duckdb.connect(str(warehouse), read_only=True) as con:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import io
 import json
 import os
@@ -27,6 +26,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.lib import disclosure
+from orchestration.lib.ingest import sha256_of
 from orchestration.lib.quarters import QuarterError, quarter_bounds
 from orchestration.lib.registry import Registry
 from orchestration.lib.report import build_report
@@ -333,7 +333,7 @@ def build_extract(published: Path, outbox: Path, quarter: str, recipient: str = 
          r.breakdown_value, r.indicator, r.unit, r.shown, r.note] for r in rows]), encoding="utf-8")
     (building / "metadata.csv").write_text(_csv_text(METADATA_COLUMNS, metadata), encoding="utf-8")
     write_workbook(building / "indicators.xlsx", quarter, rows, metadata, scheduled_release_date(quarter))
-    files = {name: _sha256(building / name) for name in ("indicators.csv", "metadata.csv", "indicators.xlsx")}
+    files = {name: sha256_of(building / name) for name in ("indicators.csv", "metadata.csv", "indicators.xlsx")}
     start, end = quarter_bounds(quarter)
     manifest = {
         "recipient": recipient,
@@ -353,7 +353,7 @@ def build_extract(published: Path, outbox: Path, quarter: str, recipient: str = 
     build_report(published, quarter, rows, report.with_suffix(".building"))
     os.replace(report.with_suffix(".building"), report)
     suppressed = sum(1 for r in rows if r.shown == disclosure.SUPPRESSED)
-    return ExtractResult(target, {**files, "manifest.json": _sha256(target / "manifest.json")}, len(rows),
+    return ExtractResult(target, {**files, "manifest.json": sha256_of(target / "manifest.json")}, len(rows),
                          suppressed, run_id, manifest["created"], report)
 
 
@@ -363,11 +363,3 @@ def deliver(paths: DataPaths, quarter: str, recipient: str = "niccy", run_id: st
     Registry(paths.registry).record_extract(recipient, quarter, run_id, result.publication_run_id, result.created,
                                             str(result.directory), result.files)
     return result
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

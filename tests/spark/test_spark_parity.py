@@ -5,28 +5,19 @@ Run by `make spark-check` (pytest -m spark), not by `make test`: it starts a loc
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import land_workforce_in_two
+from conftest import demo_pipeline_env, land_workforce_in_two, run_dbt
 
 from orchestration.cli import main
 from orchestration.lib.parity import compare_warehouses
 
 pytestmark = pytest.mark.spark
-REPOSITORY = Path(__file__).resolve().parents[2]
-DBT = str(Path(sys.executable).with_name("dbt"))
 
 
 def _dbt_build_on_spark(root: Path) -> None:
-    command = [DBT, "build", "--target", "spark", "--project-dir", str(REPOSITORY),
-               "--profiles-dir", str(REPOSITORY / "dbt_project"), "--target-path", str(root / "spark" / "target"),
-               "--log-path", str(root / "spark" / "logs")]
-    result = subprocess.run(command, cwd=REPOSITORY, env={**os.environ, "CDW_DATA_DIR": str(root)},
-                            capture_output=True, text=True, timeout=3600, check=False)
+    result = run_dbt(["build", "--target", "spark"], root, root / "spark")
     assert result.returncode == 0, f"dbt build on Spark failed:\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
 
 
@@ -36,12 +27,7 @@ def both_engines(small_landing: Path, tmp_path_factory: pytest.TempPathFactory) 
     the last month's workforce files land, so that the second Spark build runs the incremental models'
     partition replacement (insert_overwrite) and not only their first, full build."""
     root = tmp_path_factory.mktemp("parity") / "data"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("CDW_DATA_DIR", str(root))
-        patch.setenv("CDW_ALLOW_DEMO_KEY", "1")
-        patch.delenv("CDW_PSEUDONYMISATION_KEY", raising=False)
-        patch.delenv("DAGSTER_HOME", raising=False)
-        patch.setenv("DBT_LOG_PATH", str(root / "logs"))
+    with demo_pipeline_env(root):
         for later in (False, True):
             assert land_workforce_in_two(small_landing, root / "landing", later=later)
             assert main(["run"]) == 0
