@@ -29,16 +29,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.floor import run_floor
 from orchestration.lib.quarters import quarter_bounds, quarter_just_ended
 from orchestration.lib.registry import Registry
-from sources.generator import generate
+from sources.generator import generate, parse_month
+from sources.generator.simulate import add_months
 
 STAGES = re.compile(r"stage times: ingest ([\d.]+)s, gate ([\d.]+)s, dbt ([\d.]+)s, publish ([\d.]+)s")
 CDW = str(Path(sys.executable).with_name("cdw"))
 
 
 def month_after(month: str, months: int = 1) -> str:
-    year, number = map(int, month.split("-"))
-    index = year * 12 + number - 1 + months
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+    """``YYYY-MM`` moved on by ``months`` (the generator's own month arithmetic)."""
+    return f"{add_months(parse_month(month), months):%Y-%m}"
 
 
 def timed(command: list[str], env: dict[str, str], log: Path) -> tuple[float, float, str]:
