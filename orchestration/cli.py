@@ -1,8 +1,9 @@
 """``cdw``: the warehouse's command line for data engineers.
 
     cdw generate --start 2023-04 --end 2025-03 --scale 1.0 --seed 1 --landing data/landing
-    cdw run            # ingest, gate, dbt build, publish (the Dagster job, in-process)
+    cdw run [--wait]   # ingest, gate, dbt build, publish (the Dagster job, in-process), one writer at a time
     cdw status [--json] [--status quarantined] [--provider BHSCT] [--feed referrals]
+    cdw rebuild-batches [--rotate-key]   # pseudonymise every batch again from the archive (key rotation)
     cdw query "select * from mart_referrals_by_trust_month limit 5"
     cdw contracts [--check]   # rewrite what follows from the feed contracts (dbt layer, GX suites)
     cdw docs                  # build the Great Expectations Data Docs index
@@ -71,14 +72,67 @@ def _execute_job(job_name: str, run_config: dict, log_path: Path) -> tuple[Any, 
     return result, instance
 
 
+@contextlib.contextmanager
+def _writer(paths: Any, wait: bool) -> Any:
+    """Hold the data root's writer lock for a command; a second writer waits (``--wait``) or stops."""
+    from orchestration.lib.lock import DataRootBusy, data_root_lock, default_wait
+
+    def say(message: str) -> None:
+        print(f"  {message}", flush=True)
+
+    try:
+        with data_root_lock(paths.root, wait=default_wait() if wait else 0.0, on_wait=say, on_stale=say):
+            yield
+    except DataRootBusy as exc:
+        print(f"cdw: {exc}", file=sys.stderr)
+        raise SystemExit(EXIT_BUSY) from None
+
+
+EXIT_BUSY = 75  # EX_TEMPFAIL: try again later
+
+
+def _preflight(paths: Any) -> int:
+    """Before the job: the key is the data root's own, and what an interrupted run left is finished."""
+    from orchestration.lib.ingest import checked_key
+    from orchestration.lib.lifecycle import Lifecycle
+    from orchestration.lib.pseudonymise import KeyMismatchError, MissingKeyError
+    from orchestration.lib.registry import Registry
+
+    registry = Registry(paths.registry)
+    try:
+        checked_key(registry)
+    except (KeyMismatchError, MissingKeyError) as exc:
+        print(f"cdw run: stopped before ingest: {exc}", file=sys.stderr)
+        return 2
+    recovered = Lifecycle(paths, registry).recover()
+    if recovered.moved or recovered.reopened or recovered.archived:
+        print(f"  finished what an interrupted run left: {len(recovered.moved)} batch(es) put where the registry "
+              f"says, {len(recovered.archived)} file(s) archived, {len(recovered.reopened)} batch(es) to make again")
+    if recovered.debris:
+        print(f"  removed {recovered.debris} temporary file(s) left by an interrupted run")
+    if recovered.lost:
+        print("cdw run: batches are missing from the data root (restore them, or run `cdw rebuild-batches`): "
+              + "; ".join(recovered.lost), file=sys.stderr)
+        return 1
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
     from orchestration.lib.settings import DataPaths
 
     paths = DataPaths.from_env().ensure()
     os.environ["CDW_DATA_DIR"] = str(paths.root)
     os.environ.setdefault("DBT_LOG_PATH", str(paths.root / "logs"))
+    with _writer(paths, args.wait):
+        return _run_locked(paths)
+
+
+def _run_locked(paths: Any) -> int:
     started = time.monotonic()
     print(f"Running the warehouse pipeline on {paths.landing}")
+    failed = _preflight(paths)
+    if failed:
+        return failed
     print("  loading definitions (parsing the dbt project if it changed)", flush=True)
     from orchestration.lib import progress
     from orchestration.lib.registry import Registry
@@ -102,10 +156,13 @@ def _run(args: argparse.Namespace) -> int:
             starts[event.step_key] = entry.timestamp
         elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in starts:
             stage_seconds[_stage(event.step_key)] += entry.timestamp - starts[event.step_key]
-    submissions = [s for s in Registry(paths.registry).all() if s.submission_id not in before]
+    registry = Registry(paths.registry)
+    submissions = [s for s in registry.all() if s.submission_id not in before]
     statuses = Counter(s.status for s in submissions)
+    unfinished = registry.unfinished()
+    succeeded = result.success and not unfinished
     print()
-    print(f"Run {result.run_id} {'succeeded' if result.success else 'FAILED'} in {time.monotonic() - started:.1f}s")
+    print(f"Run {result.run_id} {'succeeded' if succeeded else 'FAILED'} in {time.monotonic() - started:.1f}s")
     print(f"  submissions this run: {len(submissions)} "
           f"({', '.join(f'{n} {k}' for k, n in sorted(statuses.items())) or 'none new'})")
     for s in submissions:
@@ -124,6 +181,11 @@ def _run(args: argparse.Namespace) -> int:
         print(f"Published database: {paths.published}")
     else:
         print("  nothing published yet")
+    if unfinished:
+        print(f"  {len(unfinished)} submission(s) are not in a final state (the next run takes them up again):",
+              file=sys.stderr)
+        for s in unfinished:
+            print(f"    {s.status}: {s.file_name} (submission {s.submission_id})", file=sys.stderr)
     if not result.success:
         for event in result.all_events:
             if event.event_type_value in ("STEP_FAILURE", "ASSET_CHECK_EVALUATION") and event.is_failure:
@@ -134,7 +196,25 @@ def _run(args: argparse.Namespace) -> int:
                 print(f"    {event.asset_key.to_user_string()} {event.check_name}: "
                       f"{event.metadata.get('failures').value if event.metadata.get('failures') else ''}",
                       file=sys.stderr)
-    return 0 if result.success else 1
+    return 0 if succeeded else 1
+
+
+def _rebuild_batches(args: argparse.Namespace) -> int:
+    from orchestration.lib.ingest import rebuild_batches
+    from orchestration.lib.pseudonymise import KeyMismatchError, MissingKeyError
+    from orchestration.lib.registry import Registry
+    from orchestration.lib.settings import DataPaths
+
+    paths = DataPaths.from_env().ensure()
+    with _writer(paths, args.wait):
+        try:
+            count = rebuild_batches(paths, Registry(paths.registry), args.rotate_key)
+        except (KeyMismatchError, MissingKeyError, RuntimeError) as exc:
+            print(f"cdw rebuild-batches: {exc}", file=sys.stderr)
+            return 2
+    print(f"{count} batch(es) pseudonymised again from the archive with the key now set; "
+          "run `cdw run` to rebuild the warehouse and the publication from them")
+    return 0
 
 
 def _status(args: argparse.Namespace) -> int:
@@ -245,10 +325,15 @@ def _extract(args: argparse.Namespace) -> int:
     paths = DataPaths.from_env().ensure()
     os.environ["CDW_DATA_DIR"] = str(paths.root)
     from orchestration.defs.extract import OP_NAME, extract_run_config
+    from orchestration.lib.lifecycle import remove_debris
+    from orchestration.lib.registry import Registry
 
     started = time.monotonic()
     log_path = _log_path(paths.root, "extract")
-    result, _ = _execute_job("commissioner_extract_job", extract_run_config(args.quarter, args.recipient), log_path)
+    with _writer(paths, args.wait):
+        remove_debris(paths, Registry(paths.registry).all("received"))
+        result, _ = _execute_job("commissioner_extract_job", extract_run_config(args.quarter, args.recipient),
+                                 log_path)
     if not result.success:
         failures = [event for event in result.all_events if event.is_step_failure]
         error = failures[0].step_failure_data.error if failures else None
@@ -278,7 +363,15 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--landing", default="data/landing", help="landing area to write into")
     gen.set_defaults(handler=_generate)
     run = commands.add_parser("run", help="run the whole pipeline once (ingest, gate, dbt, publish)")
+    run.add_argument("--wait", action="store_true", help="wait for another run on the same data root to finish "
+                                                         "instead of stopping")
     run.set_defaults(handler=_run)
+    rebuild = commands.add_parser("rebuild-batches", help="pseudonymise every batch again from the archive with "
+                                                          "the key now set (key rotation, lost batches)")
+    rebuild.add_argument("--rotate-key", action="store_true",
+                         help="let the key now set replace the one the batches were made with")
+    rebuild.add_argument("--wait", action="store_true", help="wait for a run on the same data root to finish")
+    rebuild.set_defaults(handler=_rebuild_batches)
     status = commands.add_parser("status", help="list every submission received and what became of it")
     status.add_argument("--json", action="store_true", help="print a JSON list of submissions")
     status.add_argument("--status", choices=["received", "pending", "accepted", "quarantined", "superseded",
@@ -300,6 +393,7 @@ def main(argv: list[str] | None = None) -> int:
                                                   "under disclosure control")
     extract.add_argument("--quarter", required=True, help="calendar quarter, YYYY-Qn (e.g. 2024-Q3)")
     extract.add_argument("--recipient", default="niccy", help="outbox folder of the recipient (default niccy)")
+    extract.add_argument("--wait", action="store_true", help="wait for a run on the same data root to finish")
     extract.set_defaults(handler=_extract)
     args = parser.parse_args(argv)
     return int(args.handler(args))

@@ -21,6 +21,10 @@ COLUMN_TYPES = {"id", "text", "date", "code", "codes", "yn", "decimal", "integer
 # Columns that identify a child. They exist only in the restricted zone
 # (landing, archive, ingest); spec section 5.
 IDENTIFYING_ROLES = {"hcn", "forename", "surname", "date_of_birth", "postcode", "local_child_id"}
+# A provider's own record ids (referral, episode, placement, review, registration ids): the provider can look
+# them up in its case system, so they leave ingest as keyed hashes under the same column names (the feeds that
+# refer to one record still join on them).
+RECORD_ID_ROLE = "record_id"
 YN_CODES = ("Y", "N")
 
 # What ingest puts in place of the identifying columns (spec section 5), and what every batch row carries.
@@ -67,6 +71,10 @@ class Column:
     @property
     def is_identifying(self) -> bool:
         return self.role in IDENTIFYING_ROLES
+
+    @property
+    def is_record_id(self) -> bool:
+        return self.role == RECORD_ID_ROLE
 
     @property
     def staged_name(self) -> str:
@@ -116,13 +124,21 @@ class Contract:
 
     def batch_columns(self) -> list[tuple[str, str, str]]:
         """(name, type, description) of every column of the feed's pseudonymised Parquet batch, in order."""
-        columns = [(c.name, c.type, c.description or c.name.replace("_", " ").capitalize())
+        columns = [(c.name, "text" if c.is_record_id else c.type, _description(c))
                    for c in self.columns if not c.is_identifying]
         if self.column_by_role("local_child_id") is not None:
             columns.append(IDENTITY_COLUMNS[0])
         if self.column_by_role("date_of_birth") is not None:
             columns += IDENTITY_COLUMNS[1:]
         return columns + BATCH_COLUMNS
+
+
+def _description(col: Column) -> str:
+    if col.is_record_id:
+        thing = col.name.removesuffix("_id").removesuffix("_ref").replace("_", " ")
+        return (f"Keyed hash (HMAC-SHA-256) of the provider's own {thing} id, scoped to the provider; the same id "
+                "gives the same hash in every feed of that provider.")
+    return col.description or col.name.replace("_", " ").capitalize()
 
 
 def legacy_name(column_name: str) -> str:

@@ -31,6 +31,7 @@ def demo_pipeline_env(root: Path) -> Iterator[pytest.MonkeyPatch]:
         patch.delenv("CDW_PSEUDONYMISATION_KEY", raising=False)
         patch.delenv("DAGSTER_HOME", raising=False)
         patch.setenv("DBT_LOG_PATH", str(root / "logs"))
+        patch.setenv("CDW_LANDING_SETTLE_SECONDS", "0")  # test files are complete when they are written
         yield patch
 
 
@@ -83,6 +84,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("CDW_PSEUDONYMISATION_KEY", raising=False)
     monkeypatch.delenv("CDW_LANDING_DIR", raising=False)
     monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "dbt_logs"))
+    monkeypatch.setenv("CDW_LANDING_SETTLE_SECONDS", "0")  # test files are complete when they are written
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     return root
 

@@ -49,6 +49,9 @@ def test_documented_outcome(outcomes: dict[str, Submission], expected: dict) -> 
     reasons = " ".join(submission.reasons)
     for fragment in expected.get("reason", []):
         assert fragment in reasons, (fragment, submission.reasons)
+    for fragment in expected.get("report", []):
+        assert fragment in Path(str(submission.error_report)).read_text(encoding="utf-8"), fragment
+        assert fragment not in reasons, (fragment, submission.reasons)
     if submission.status != "accepted":
         assert all(expected["file"] in r for r in submission.reasons)
         assert submission.error_report is None or Path(submission.error_report).exists()

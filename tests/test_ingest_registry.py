@@ -11,7 +11,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from orchestration.lib.conform import Conformer
-from orchestration.lib.ingest import discover, ingest_file, promote
+from orchestration.lib.ingest import ingest_file
+from orchestration.lib.landing import discover
+from orchestration.lib.lifecycle import Lifecycle
 from orchestration.lib.registry import Registry
 from orchestration.lib.settings import DataPaths
 
@@ -39,8 +41,8 @@ def _ingest_all(paths: DataPaths, registry: Registry, conformer: Conformer) -> l
     results = [ingest_file(paths, registry, f, conformer) for f in discover(paths.landing)]
     for s in results:
         if s is not None and s.status == "pending":
-            promote(paths, registry, s)
-    return results
+            Lifecycle(paths, registry).accept(s)
+    return [registry.get(s.submission_id) if s is not None else None for s in results]
 
 
 def test_same_file_twice_counts_once_and_resubmission_supersedes(setup: tuple) -> None:
@@ -100,6 +102,6 @@ def test_archive_is_read_only_and_landing_untouched(setup: tuple) -> None:
     (submission,) = _ingest_all(paths, registry, conformer)
     assert landed.exists()
     assert not os.access(submission.archive_path, os.W_OK) or os.geteuid() == 0
-    assert oct(Path(submission.archive_path).stat().st_mode)[-3:] == "444"
+    assert oct(Path(submission.archive_path).stat().st_mode)[-3:] == "400"  # the owner's, read only
     shutil.rmtree(paths.landing)
     assert Path(submission.archive_path).exists()

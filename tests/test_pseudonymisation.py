@@ -13,6 +13,7 @@ from orchestration.lib.pseudonymise import (
     DemoKeyWarning,
     MissingKeyError,
     hmac_sql,
+    key_fingerprint,
     normalised_text_sql,
     pseudonymisation_key,
     valid_hcn_sql,
@@ -72,9 +73,22 @@ def test_normalised_names_link_irish_spellings() -> None:
 
 
 def test_key_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CDW_PSEUDONYMISATION_KEY", "a real secret")
+    monkeypatch.setenv("CDW_PSEUDONYMISATION_KEY", "a real secret of thirty-two bytes")
     monkeypatch.delenv("CDW_ALLOW_DEMO_KEY", raising=False)
-    assert pseudonymisation_key() == b"a real secret"
+    assert pseudonymisation_key() == b"a real secret of thirty-two bytes"
+
+
+@pytest.mark.parametrize("key", ["k", "a real secret", "x" * 31, "é" * 15])
+def test_a_key_shorter_than_32_bytes_is_refused(monkeypatch: pytest.MonkeyPatch, key: str) -> None:
+    monkeypatch.setenv("CDW_PSEUDONYMISATION_KEY", key)
+    with pytest.raises(MissingKeyError, match="at least 32 bytes"):
+        pseudonymisation_key()
+
+
+def test_the_fingerprint_tells_keys_apart_and_does_not_contain_the_key() -> None:
+    first, second = b"k" * 32, b"k" * 31 + b"l"
+    assert key_fingerprint(first) == key_fingerprint(first) != key_fingerprint(second)
+    assert first.hex() not in key_fingerprint(first) and len(key_fingerprint(first)) == 64
 
 
 def test_no_key_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:

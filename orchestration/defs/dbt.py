@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import sys
+import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -17,13 +18,15 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from orchestration.lib.lock import step_lock
 from orchestration.lib.progress import report
-from orchestration.lib.settings import DBT_PROFILES_DIR, DBT_PROJECT_DIR, PROJECT_ROOT
+from orchestration.lib.settings import DBT_PROFILES_DIR, DBT_PROJECT_DIR, PROJECT_ROOT, DataPaths
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROFILES_DIR)
 MANIFEST = dbt_project.manifest_path
 # dbt is installed beside this interpreter; the virtual environment need not be on PATH.
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+KEPT_DBT_RUNS = 3  # target folders kept under the data root (each is about 16 MB at scale 1)
 
 
 def dbt_resource() -> DbtCliResource:
@@ -72,17 +75,30 @@ def source_feeds() -> list[str]:
             pool="warehouse_writer")
 def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
     """Seeds, staging, intermediate models and marts, built and tested with ``dbt build``."""
+    paths = DataPaths.from_env()
     built = tested = failed = 0
-    invocation = dbt.cli(["build"], context=context)
-    for event in invocation.stream():
-        if isinstance(event, dg.AssetCheckResult):
-            tested += 1
-            failed += not event.passed
-        else:
-            built += 1
-        yield event
-    keep_partial_parse(invocation.target_path)
+    with step_lock(paths.root, context.log.info):
+        prune_dbt_runs(paths.dbt_runs, KEPT_DBT_RUNS - 1)
+        target = paths.dbt_runs / f"{time.strftime('%Y%m%dT%H%M%S')}-{context.run_id[:8]}"
+        invocation = dbt.cli(["build"], context=context, target_path=target)
+        for event in invocation.stream():
+            if isinstance(event, dg.AssetCheckResult):
+                tested += 1
+                failed += not event.passed
+            else:
+                built += 1
+            yield event
+        keep_partial_parse(invocation.target_path)
     report(context, f"dbt build: {built} model(s) and seed(s) built, {tested} test(s), {failed} failed")
+
+
+def prune_dbt_runs(folder: Path, keep: int) -> None:
+    """Remove all but the newest ``keep`` dbt target folders (named by their start time, so they sort)."""
+    if not folder.exists():
+        return
+    runs = sorted(p for p in folder.iterdir() if p.is_dir())
+    for old in runs[: max(len(runs) - keep, 0)]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def keep_partial_parse(run_target: Path) -> None:

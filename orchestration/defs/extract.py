@@ -5,6 +5,7 @@ import datetime as dt
 import dagster as dg
 from pydantic import Field
 
+from orchestration.lib.lock import step_lock
 from orchestration.lib.quarters import quarter_just_ended
 from orchestration.lib.settings import DataPaths
 
@@ -25,7 +26,9 @@ def commissioner_extract(context: dg.OpExecutionContext, config: ExtractConfig) 
     from orchestration.lib.extract import deliver  # numerical libraries: kept out of definitions loading
 
     quarter = config.quarter or quarter_just_ended(dt.date.today())
-    result = deliver(DataPaths.from_env().ensure(), quarter, config.recipient, context.run_id)
+    paths = DataPaths.from_env().ensure()
+    with step_lock(paths.root, context.log.info):
+        result = deliver(paths, quarter, config.recipient, context.run_id)
     context.log.info(f"extract for {config.recipient} {quarter}: {result.rows} values ({result.suppressed} "
                      f"suppressed) in {result.directory}")
     return dg.Output(str(result.directory), metadata={

@@ -8,13 +8,16 @@ promoting or quarantining each. Adding a provider (a row in ``ref_providers``)
 or a feed (a contract, then ``cdw contracts``) needs no change here.
 """
 
+from collections.abc import Callable
+
 import dagster as dg
 
 from orchestration.lib.conform import Conformer
-from orchestration.lib.ingest import ingest_landing, is_known_submission, providers_by_type
+from orchestration.lib.ingest import IngestSummary, checked_key, ingest_landing, is_known_submission, providers_by_type
+from orchestration.lib.lifecycle import Lifecycle
+from orchestration.lib.lock import step_lock
 from orchestration.lib.parse import FILE_NAME
 from orchestration.lib.progress import report
-from orchestration.lib.pseudonymise import pseudonymisation_key
 from orchestration.lib.registry import Registry
 from orchestration.lib.settings import DataPaths
 from sources.contract import Contract, contracts
@@ -45,10 +48,7 @@ def _ingest_asset(source: str, providers: list[str], contract: Contract) -> dg.A
                     "pseudonymised into pending Parquet batches.",
     )
     def ingest(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        paths = DataPaths.from_env().ensure()
-        with Conformer(pseudonymisation_key()) as conformer:
-            summary = ingest_landing(paths, Registry(paths.registry), conformer, lambda name: name.startswith(prefixes),
-                                     context.run_id)
+        summary = run_intake(context, lambda name: name.startswith(prefixes))
         for s in summary.submissions:
             if s.status in ("rejected", "quarantined"):
                 context.log.warning(f"{s.file_name}: {s.status}: {s.reasons[:3]}")
@@ -74,7 +74,8 @@ def _gate_check(source: str, providers: list[str], contract: Contract) -> dg.Ass
 
         paths = DataPaths.from_env()
         registry = Registry(paths.registry)
-        summary = gate_pending(paths, registry, contract, providers, f"{source}-{feed}-{context.run.run_id[:8]}")
+        with step_lock(paths.root, context.log.info):
+            summary = gate_pending(paths, registry, contract, providers, f"{source}-{feed}-{context.run.run_id[:8]}")
         quarantined_here = set(summary.quarantined)
         refused = [f"{s.file_name}: {s.status}: {'; '.join(s.reasons[:2])}" for s in registry.all()
                    if s.run_id == context.run.run_id and s.provider in providers and s.feed == feed
@@ -121,10 +122,7 @@ UNRECOGNISED_KEY = dg.AssetKey(["ingest", "unrecognised_files"])
           description="Landing files whose names match no provider and feed: archived, registered and rejected "
                       "with a reason, never lost.")
 def unrecognised_files(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    paths = DataPaths.from_env().ensure()
-    with Conformer(pseudonymisation_key()) as conformer:
-        summary = ingest_landing(paths, Registry(paths.registry), conformer,
-                                 lambda name: not is_known_submission(name), context.run_id)
+    summary = run_intake(context, lambda name: not is_known_submission(name))
     for s in summary.submissions:
         context.log.warning(f"{s.file_name}: {s.reasons[:1]}")
     report(context, f"unrecognised landing files: {len(summary.submissions)} new, rejected with reasons")
@@ -132,6 +130,19 @@ def unrecognised_files(context: dg.AssetExecutionContext) -> dg.MaterializeResul
         "rejected": len(summary.submissions),
         "submissions": dg.MetadataValue.md(_submissions_table(summary.submissions)),
     })
+
+
+def run_intake(context: dg.AssetExecutionContext, wanted: Callable[[str], bool]) -> IngestSummary:
+    """One ingest step: under the data root lock, finish what an interrupted run left, check the key, then take
+    the new landing files this asset serves."""
+    paths = DataPaths.from_env().ensure()
+    with step_lock(paths.root, context.log.info):
+        registry = Registry(paths.registry)
+        recovered = Lifecycle(paths, registry).recover()
+        if recovered:
+            context.log.warning(f"finished what an interrupted run left: {recovered}")
+        with Conformer(checked_key(registry)) as conformer:
+            return ingest_landing(paths, registry, conformer, wanted, context.run_id)
 
 
 def _submissions_table(submissions: list) -> str:

@@ -6,13 +6,8 @@ import json
 import dagster as dg
 
 from orchestration.defs.ingest import asset_key_for_file
-from orchestration.lib.ingest import discover
+from orchestration.lib.landing import discover, is_settled
 from orchestration.lib.settings import DataPaths
-
-
-def _stamp(path: object) -> str:
-    stat = path.stat()  # type: ignore[attr-defined]
-    return f"{stat.st_mtime_ns}:{stat.st_size}"
 
 
 @dg.sensor(
@@ -29,11 +24,11 @@ def landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.
         return dg.SkipReason(f"no landing area at {paths.landing}")
     seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
     new: dict[str, tuple[str, str]] = {}
-    for landing_file in discover(paths.landing):
-        relative = str(landing_file.path.relative_to(paths.landing))
-        stamp = _stamp(landing_file.path)
-        if seen.get(relative) != stamp:
-            new[relative] = (stamp, landing_file.name)
+    for landing_file in discover(paths.landing):  # links and other entries are never followed, only listed
+        _, _, size, mtime_ns = landing_file.stamp
+        stamp = f"{mtime_ns}:{size}"
+        if seen.get(landing_file.relative) != stamp and is_settled(landing_file):  # a file being written waits
+            new[landing_file.relative] = (stamp, landing_file.name)
     if not new:
         return dg.SkipReason("no new files in the landing area")
     sources = {asset_key_for_file(name) for _, name in new.values()}

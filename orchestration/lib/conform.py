@@ -4,7 +4,8 @@ Everything here follows from the feed's contract: each column's type, code
 list (with its legacy v0 codes), required flag and minimum become SQL
 expressions, and every cell that breaks one becomes a row of the error report
 (row, column, value, rule). Identifying columns (spec section 5) are replaced
-by pseudonymous keys and coarse derivations before anything is written.
+by pseudonymous keys and coarse derivations before anything is written, and the
+provider's own record ids by keyed hashes under their own names.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from orchestration.lib.settings import SEEDS_DIR
 from sources.contract import Column, Contract, code_lists
 
 DATE_FORMATS = {"v1": "%Y-%m-%d", "v0": "%d/%m/%Y"}
+# C0 and C1 control characters and DEL (NUL among them): never part of a value, and a NUL makes a second
+# record of one id. Tabs and line breaks inside a quoted cell are refused too: no field of the spec holds them.
+CONTROL_CHARACTERS = "[\\x00-\\x1f\\x7f-\\x9f]"
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,8 @@ def error_queries(contract: Contract, layout: str) -> list[str]:
         select = (f"select raw._part, raw.{ROW_NUMBER} as row_number, {_lit(col.name)} as column_name, "
                   f"{raw} as value")
         join = "from raw join typed using (_rid)"
+        queries.append(f"{select}, 'must not contain control characters (such as NUL, tab or a line break)' "
+                       f"as rule {join} where regexp_matches(raw.{_q(col.name)}, '{CONTROL_CHARACTERS}')")
         if col.required:
             queries.append(f"{select}, 'required' as rule {join} where {raw} is null")
         if col.type not in {"text"}:
@@ -107,6 +113,13 @@ def error_queries(contract: Contract, layout: str) -> list[str]:
         f"from (select *, row_number() over (partition by _part, {key} order by {ROW_NUMBER}) as n from typed) typed "
         f"where n > 1 and ({' and '.join(f'{k} is not null' for k in key.split(', '))})")
     return queries
+
+
+def _record_id_sql(key: bytes, provider: str, col: Column) -> str:
+    """The keyed hash of a provider's own record id, scoped to the provider and the id's name (the one name every
+    feed uses for it), so that an assessment still finds its referral."""
+    domain = _lit(f"record:{provider}:{col.name}:")
+    return f"{hmac_sql(key, domain + ' || typed.' + _q(col.name))} as {_q(col.name)}"
 
 
 def _identity_columns(contract: Contract, key: bytes, provider: str) -> list[str]:
@@ -173,7 +186,8 @@ class Conformer:
                         "from raw")
             errors = con.sql(" union all ".join(error_queries(contract, layout))
                              + " order by _part, row_number, column_name").to_arrow_table()
-            kept = [f"typed.{_q(c.name)}" for c in contract.columns if not c.is_identifying]
+            kept = [_record_id_sql(self.key, provider, c) if c.is_record_id else f"typed.{_q(c.name)}"
+                    for c in contract.columns if not c.is_identifying]
             identity = _identity_columns(contract, self.key, provider)
             joins = ""
             postcode = contract.column_by_role("postcode")

@@ -1,17 +1,21 @@
 """Ingest: landing file -> archive -> registry -> parse -> conform -> pending Parquet batch.
 
-Nothing received is lost: every file is copied into the archive (read-only,
-named by its submission id) before anything else happens, and every outcome
-(rejected, quarantined, pending the quality gate) is written to the registry
-with reasons a provider's data officer can act on.
+Nothing received is lost: every file is copied into the archive (readable by its owner only, named by its
+submission id) before anything else happens, and is read from there; every outcome (rejected, quarantined,
+pending the quality gate) is a transition of ``lifecycle``, with reasons a provider's data officer can act on.
+A file that cannot be processed for any reason is rejected with that reason; it never stops another file.
+An earlier run's unfinished submissions (left ``received`` by a crash) are taken again from their archive copy.
+
+Reasons name the file, row, column and rule and never quote a value: they reach logs and the console. The
+values are in each submission's error report, in the restricted zone.
 """
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import functools
 import hashlib
+import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,22 +25,33 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from orchestration.lib.conform import Batch, Conformer
-from orchestration.lib.parse import FILE_NAME, ParsedFile, SubmissionError, parse_file_name, read_submission
+from orchestration.lib.landing import (
+    LandingFile,
+    NotReady,
+    Unreadable,
+    copy_out,
+    discover,
+    is_settled,
+    refusal,
+)
+from orchestration.lib.lifecycle import INCOMING, Lifecycle, batch_location, error_report_path
+from orchestration.lib.parse import (
+    FILE_NAME,
+    ParsedFile,
+    SubmissionError,
+    check_period,
+    parse_file_name,
+    period_bounds,
+    read_submission,
+)
+from orchestration.lib.pseudonymise import KeyMismatchError, key_fingerprint, pseudonymisation_key
 from orchestration.lib.registry import Registry, Submission
 from orchestration.lib.settings import SEEDS_DIR, DataPaths
 from sources.contract import Contract, contracts
 
 MAX_REPORTED_ERRORS = 20
-
-
-@dataclass(frozen=True)
-class LandingFile:
-    path: Path
-    received_at: dt.datetime
-
-    @property
-    def name(self) -> str:
-        return self.path.name
+KEY_FINGERPRINT = "key_fingerprint"
+KEY_ROTATION = "key_rotation_under_way"
 
 
 def sha256_of(path: Path) -> str:
@@ -47,48 +62,55 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def discover(landing: Path) -> list[LandingFile]:
-    """Every file in the landing area, oldest arrival first (a resubmission after the file it replaces)."""
-    files = [p for p in landing.rglob("*") if p.is_file() and not p.name.startswith(".")]
-    found = [LandingFile(p, dt.datetime.fromtimestamp(p.stat().st_mtime)) for p in files]
-    return sorted(found, key=lambda f: (f.received_at, str(f.path)))
+def checked_key(registry: Registry) -> bytes:
+    """The pseudonymisation key, once it is known to be the one this data root's batches were made with.
+
+    The registry keeps the key's fingerprint (never the key). A different key would give every child a new key
+    and the warehouse two of each, so a run with one stops before anything is ingested."""
+    key = pseudonymisation_key()
+    fingerprint = key_fingerprint(key)
+    recorded = registry.setting(KEY_FINGERPRINT)
+    if registry.setting(KEY_ROTATION) is not None:
+        raise KeyMismatchError("a key rotation was interrupted: some batches carry the new key, some the old. Set "
+                               "the new key and run `cdw rebuild-batches --rotate-key` again to finish it.")
+    if recorded is None:
+        registry.set_setting(KEY_FINGERPRINT, fingerprint)
+    elif recorded != fingerprint:
+        raise KeyMismatchError(
+            f"the pseudonymisation key is not the one this data root's batches were made with (key fingerprint "
+            f"{fingerprint[:12]}…, recorded {recorded[:12]}…). Nothing was ingested. If the key was changed by "
+            "mistake, set the previous key again. To rotate the key, set the new key and run "
+            "`cdw rebuild-batches --rotate-key`: it pseudonymises every batch again from the archive, in one "
+            "step, and records the new key's fingerprint; the next `cdw run` rebuilds the warehouse.")
+    return key
 
 
-def period_bounds(period: str) -> tuple[dt.date, dt.date]:
-    year = int(period[:4])
-    if "Q" in period:
-        first_month = (int(period[-1]) - 1) * 3 + 1
-        last_month = first_month + 2
-    else:
-        first_month = last_month = int(period[5:7])
-    first = dt.date(year, first_month, 1)
-    nxt = dt.date(year + (last_month == 12), last_month % 12 + 1, 1)
-    return first, nxt - dt.timedelta(days=1)
-
-
-def batch_name(submission: Submission) -> str:
-    return f"{submission.provider}_{submission.feed}_{submission.period}"
-
-
-def _write_error_report(paths: DataPaths, submission_id: int, file_name: str, errors: pa.Table | None,
-                        message: str | None) -> Path:
-    report = paths.reports / f"{submission_id:06d}_{file_name}.errors.csv"
-    with report.open("w", newline="", encoding="utf-8") as fh:
+def write_error_report(path: Path, file_name: str, errors: pa.Table | None, message: str | None,
+                        detail: str | None = None) -> Path:
+    """The provider's error report: every broken cell with its value (restricted: it quotes the file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staged = path.with_name(f".{path.name}.tmp")
+    with open(staged, "w", newline="", encoding="utf-8", opener=_owner_only) as fh:
         writer = csv.writer(fh)
         writer.writerow(["file", "row", "column", "value", "rule"])
         if message is not None:
-            writer.writerow([file_name, "", "", "", message])
+            writer.writerow([file_name, "", "", detail or "", message])
         if errors is not None:
             for e in errors.to_pylist():
                 writer.writerow([file_name, e["row_number"], e["column_name"], e["value"], e["rule"]])
-    return report
+    staged.replace(path)
+    return path
+
+
+def _owner_only(path: str, flags: int) -> int:
+    return os.open(path, flags, 0o600)
 
 
 def _summarise(file_name: str, errors: pa.Table) -> list[str]:
-    reasons = [f"{file_name}: {errors.num_rows} cell(s) break the feed contract"]
+    reasons = [f"{file_name}: {errors.num_rows} cell(s) break the feed contract (the values are in the error "
+               "report)"]
     for e in errors.slice(0, MAX_REPORTED_ERRORS).to_pylist():
-        reasons.append(f"{file_name} row {e['row_number']} column {e['column_name']}: {e['rule']} "
-                       f"(found {e['value']!r})")
+        reasons.append(f"{file_name} row {e['row_number']} column {e['column_name']}: {e['rule']}")
     return reasons
 
 
@@ -107,118 +129,193 @@ def providers_by_type() -> dict[str, list[str]]:
 class Received:
     """A file registered, archived and parsed, waiting to be conformed with the provider's other new files."""
 
-    submission_id: int
-    file_name: str
+    submission: Submission
     contract: Contract
     provider: str
     period: str
     parsed: ParsedFile
 
 
-def receive(paths: DataPaths, registry: Registry, landing_file: LandingFile, run_id: str | None = None
-            ) -> Submission | Received | None:
-    """Register, archive and parse one landing file: None if this exact file was already received, the rejected
-    submission if it cannot be read, else the parsed file."""
-    checksum = sha256_of(landing_file.path)
-    if registry.seen(landing_file.name, checksum):
-        return None
-    submission_id = registry.add(landing_file.name, str(landing_file.path), checksum, landing_file.received_at,
-                                 run_id)
-    archived = paths.archive / landing_file.received_at.date().isoformat() / f"{submission_id:06d}_{landing_file.name}"
-    archived.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(landing_file.path, archived)
-    archived.chmod(0o444)
-    registry.update(submission_id, archive_path=str(archived))
-    try:
-        parts = parse_file_name(landing_file.name)
+class Intake:
+    """Takes landing files through the first transitions of their lifecycle, one file's trouble never another's."""
+
+    def __init__(self, paths: DataPaths, registry: Registry, run_id: str | None = None):
+        self.paths, self.registry, self.run_id = paths, registry, run_id
+        self.lifecycle = Lifecycle(paths, registry)
+
+    # -- receipt ---------------------------------------------------------------------------------------
+
+    def take(self, landing_file: LandingFile) -> Submission | str:
+        """Receive one landing file: its submission (received, or rejected unread), or why it was not taken:
+        "already received", "waiting" (still being written) or "vanished"."""
+        registry = self.registry
+        seen = registry.landing(landing_file.relative)
+        if seen is not None and (seen["device"], seen["inode"], seen["size"], seen["mtime_ns"]) == landing_file.stamp:
+            return "already received"
+        refused = refusal(landing_file)
+        if refused is None and not is_settled(landing_file):
+            return "waiting"
+        if refused is None:
+            try:
+                copy, checksum = copy_out(self.paths.landing, landing_file, self.paths.archive / INCOMING)
+            except NotReady:
+                return "waiting"
+            except FileNotFoundError:
+                return "vanished"
+            except Unreadable as exc:
+                refused = str(exc)
+        if refused is not None:
+            rejected = self.lifecycle.reject_unread(landing_file, refused, self.run_id)
+            write_error_report(Path(str(rejected.error_report)), landing_file.name, None, refused)
+            registry.record_landing(landing_file.relative, landing_file.stamp, None, rejected.submission_id)
+            return rejected
+        latest = registry.latest_receipt(landing_file.name)
+        if latest is not None and latest.checksum == checksum:  # the same bytes as its latest receipt
+            copy.unlink()
+            registry.record_landing(landing_file.relative, landing_file.stamp, checksum, latest.submission_id)
+            return "already received"
+        submission = self.lifecycle.receive(landing_file, copy, checksum, self.run_id)
+        registry.record_landing(landing_file.relative, landing_file.stamp, checksum, submission.submission_id)
+        return submission
+
+    def resume(self, submission: Submission) -> Submission:
+        """A submission an interrupted run left received: archived again from the landing area if its archive
+        copy never got there, or rejected with the reason if the file is gone."""
+        if submission.archive_path and Path(submission.archive_path).exists():
+            return submission
+        landing = Path(submission.landing_path)
+        if landing.is_file() and not landing.is_symlink() and sha256_of(landing) == submission.checksum:
+            archived = Path(str(submission.archive_path))
+            archived.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            staged = archived.with_name(f".{archived.name}.part")
+            shutil.copyfile(landing, staged)
+            if sha256_of(staged) == submission.checksum:
+                staged.replace(archived)
+                archived.chmod(0o400)
+                return submission
+            staged.unlink()
+        reason = (f"{submission.file_name}: an interrupted run registered this file but could not archive it, and "
+                  "it is no longer in the landing area unchanged: please send it again")
+        return self._reject(submission, SubmissionError(reason))
+
+    # -- parsing and conforming ------------------------------------------------------------------------
+
+    def _reject(self, submission: Submission, exc: SubmissionError) -> Submission:
+        report = error_report_path(self.paths, submission.submission_id, submission.file_name)
+        write_error_report(report, submission.file_name, None, str(exc), exc.detail)
+        return self.lifecycle.reject(submission, [str(exc)], report)
+
+    def parse(self, submission: Submission) -> Submission | Received:
+        """Read a received submission from its archive copy: rejected if it cannot be used, else parsed."""
+        try:
+            received = self.read(submission)
+        except SubmissionError as exc:
+            return self._reject(self.registry.get(submission.submission_id), exc)
+        except Exception as exc:  # anything else that goes wrong with one file: that file is refused, not the run
+            return self._reject(self.registry.get(submission.submission_id), _unexpected(submission.file_name, exc))
+        self.registry.update(submission.submission_id, provider=received.provider, feed=received.contract.feed,
+                             period=received.period, layout=received.parsed.layout,
+                             rows=received.parsed.table.num_rows)
+        return received
+
+    def read(self, submission: Submission) -> Received:
+        """Check a submission's name and read its archive copy; ``SubmissionError`` says why it cannot be used."""
+        name = submission.file_name
+        parts = parse_file_name(name)
         contract = contracts().get(parts["feed"])
         if contract is None:
-            raise SubmissionError(f"{landing_file.name}: unknown feed {parts['feed']!r} "
-                                  f"(known: {', '.join(contracts())})")
-        registry.update(submission_id, provider=parts["provider"], feed=parts["feed"], period=parts["period"])
+            raise SubmissionError(f"{name}: unknown feed {parts['feed']!r} (known: {', '.join(contracts())})")
+        self.registry.update(submission.submission_id, provider=parts["provider"], feed=parts["feed"],
+                             period=parts["period"])
         if parts["provider"] not in providers_by_type().get(contract.provider_type, []):
-            raise SubmissionError(f"{landing_file.name}: {parts['provider']} is not a known provider of the "
+            raise SubmissionError(f"{name}: {parts['provider']} is not a known provider of the "
                                   f"{contract.feed} feed (see the reference list of providers)")
         if ("Q" in parts["period"]) != (contract.period_grain == "quarter"):
-            raise SubmissionError(f"{landing_file.name}: feed {contract.feed} is submitted per "
+            raise SubmissionError(f"{name}: feed {contract.feed} is submitted per "
                                   f"{contract.period_grain}, not for period {parts['period']}")
-        parsed = read_submission(landing_file.path, contract)
-    except SubmissionError as exc:
-        report = _write_error_report(paths, submission_id, landing_file.name, None, str(exc))
-        registry.update(submission_id, status="rejected", reasons=[str(exc)], error_report=str(report))
-        return registry.get(submission_id)
-    registry.update(submission_id, layout=parsed.layout, rows=parsed.table.num_rows)
-    return Received(submission_id, landing_file.name, contract, parts["provider"], parts["period"], parsed)
+        check_period(name, parts["period"])
+        parsed = read_submission(Path(str(submission.archive_path)), contract, name)
+        return Received(self.registry.get(submission.submission_id), contract, parts["provider"], parts["period"],
+                        parsed)
+
+    def conform(self, received: list[Received], conformer: Conformer) -> list[Submission]:
+        """Check and pseudonymise parsed files, those of one feed, layout and provider in one pass; write each
+        file's pending batch, or quarantine it with its error report. A pass that fails is retried file by file,
+        so that only the file that breaks it is refused."""
+        groups: dict[tuple[str, str, str], list[Received]] = {}
+        for item in received:
+            groups.setdefault((item.contract.feed, item.parsed.layout, item.provider), []).append(item)
+        for items in groups.values():
+            try:
+                batches = self._conform_group(items, conformer)
+            except Exception:
+                batches = None
+            if batches is not None:
+                for item, batch in zip(items, batches, strict=True):
+                    self._store(item, batch)
+                continue
+            for item in items:
+                try:
+                    (batch,) = self._conform_group([item], conformer)
+                except Exception as exc:
+                    self._reject(item.submission, _unexpected(item.submission.file_name, exc))
+                    continue
+                self._store(item, batch)
+        return [self.registry.get(item.submission.submission_id) for item in received]
+
+    @staticmethod
+    def _conform_group(items: list[Received], conformer: Conformer) -> list[Batch]:
+        first = items[0]
+        return conformer.conform_many([(i.parsed.table, period_bounds(i.period)[1]) for i in items],
+                                      first.contract, first.parsed.layout, first.provider)
+
+    def _store(self, item: Received, batch: Batch) -> None:
+        submission = item.submission
+        if batch.errors.num_rows:
+            report = error_report_path(self.paths, submission.submission_id, submission.file_name)
+            write_error_report(report, submission.file_name, batch.errors, None)
+            self.lifecycle.quarantine(submission, _summarise(submission.file_name, batch.errors), report)
+            return
+        self.lifecycle.to_pending(submission, _batch_table(item, batch), item.parsed.layout)
+
+    def rebuild(self, conformer: Conformer, staging: Path) -> list[tuple[Path, Path]]:
+        """Make every batch again from its archive copy (with ``conformer``'s key) under ``staging``; return
+        (new file, where it belongs) pairs. Nothing in place is touched, so a failure changes nothing."""
+        planned = []
+        for submission in self.registry.all():
+            target = batch_location(self.paths, submission)
+            if target is None:
+                continue
+            try:
+                parsed = self.read(submission)
+            except SubmissionError as exc:
+                raise RuntimeError(f"submission {submission.submission_id} cannot be read from its archive copy "
+                                   f"any more ({exc}); nothing was changed") from None
+            (batch,) = self._conform_group([parsed], conformer)
+            if batch.errors.num_rows:
+                raise RuntimeError(f"{submission.file_name} (submission {submission.submission_id}) no longer "
+                                   "conforms to its contract; nothing was changed")
+            staged = staging / target.relative_to(self.paths.root)
+            staged.parent.mkdir(parents=True, exist_ok=True)
+            pq.write_table(_batch_table(parsed, batch), staged)
+            planned.append((staged, target))
+        return planned
 
 
-def conform_received(paths: DataPaths, registry: Registry, received: list[Received], conformer: Conformer
-                     ) -> list[Submission]:
-    """Check and pseudonymise parsed files, those of one feed, layout and provider in one pass; write each file's
-    pending batch, or quarantine it with its error report."""
-    groups: dict[tuple[str, str, str], list[Received]] = {}
-    for item in received:
-        groups.setdefault((item.contract.feed, item.parsed.layout, item.provider), []).append(item)
-    for (_, layout, provider), items in groups.items():
-        batches = conformer.conform_many([(i.parsed.table, period_bounds(i.period)[1]) for i in items],
-                                         items[0].contract, layout, provider)
-        for item, batch in zip(items, batches, strict=True):
-            _store(paths, registry, item, batch)
-    return [registry.get(item.submission_id) for item in received]
-
-
-def _store(paths: DataPaths, registry: Registry, item: Received, batch: Batch) -> None:
-    if batch.errors.num_rows:
-        report = _write_error_report(paths, item.submission_id, item.file_name, batch.errors, None)
-        registry.update(item.submission_id, status="quarantined", reasons=_summarise(item.file_name, batch.errors),
-                        error_report=str(report))
-        return
+def _batch_table(item: Received, batch: Batch) -> pa.Table:
+    """A conformed file as its batch: every row tagged with its submission, provider and period."""
     rows = batch.table.num_rows
-    table = batch.table.append_column("submission_id", pa.array([item.submission_id] * rows, pa.int64()))
+    table = batch.table.append_column("submission_id", pa.array([item.submission.submission_id] * rows, pa.int64()))
     for name, value in (("provider_code", item.provider), ("period", item.period)):
         table = table.append_column(name, pa.array([value] * rows, pa.string()))
-    pending = paths.pending / item.contract.feed / f"{item.submission_id:06d}_{item.provider}_{item.period}.parquet"
-    pending.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(table, pending)
-    registry.update(item.submission_id, status="pending", batch_path=str(pending))
+    return table
 
 
-def ingest_file(paths: DataPaths, registry: Registry, landing_file: LandingFile, conformer: Conformer,
-                run_id: str | None = None) -> Submission | None:
-    """Take one landing file as far as a pending batch; None if this exact file was already received."""
-    outcome = receive(paths, registry, landing_file, run_id)
-    if isinstance(outcome, Received):
-        return conform_received(paths, registry, [outcome], conformer)[0]
-    return outcome
-
-
-def promote(paths: DataPaths, registry: Registry, submission: Submission) -> Submission:
-    """Make a batch that passed the gate the current one for its provider, feed and period."""
-    target = paths.current / str(submission.feed) / f"{batch_name(submission)}.parquet"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    previous = registry.current(str(submission.provider), str(submission.feed), str(submission.period))
-    if previous is not None and target.exists():
-        kept = paths.superseded / str(submission.feed) / f"{previous.submission_id:06d}_{batch_name(previous)}.parquet"
-        kept.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(target, kept)
-        registry.update(previous.submission_id, status="superseded", superseded_by=submission.submission_id,
-                        batch_path=str(kept))
-    shutil.move(str(submission.batch_path), target)
-    registry.update(submission.submission_id, status="accepted", batch_path=str(target))
-    place = (submission.provider, submission.feed, submission.period)
-    for earlier in registry.all("quarantined"):  # a quarantined file cured by this resubmission
-        if (earlier.provider, earlier.feed, earlier.period) == place \
-                and earlier.submission_id < submission.submission_id and earlier.superseded_by is None:
-            registry.update(earlier.submission_id, superseded_by=submission.submission_id)
-    return registry.get(submission.submission_id)
-
-
-def quarantine(paths: DataPaths, registry: Registry, submission: Submission, reasons: list[str]) -> Submission:
-    """Keep a batch that failed the gate out of the warehouse, with its reasons."""
-    target = paths.quarantine / str(submission.feed) / Path(str(submission.batch_path)).name
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.move(str(submission.batch_path), target)
-    registry.update(submission.submission_id, status="quarantined", reasons=reasons, batch_path=str(target))
-    return registry.get(submission.submission_id)
+def _unexpected(name: str, exc: Exception) -> SubmissionError:
+    """A file that broke the reader in a way no rule foresaw: refused, its error kept for the warehouse team (the
+    message may quote the file, so it goes to the error report only)."""
+    return SubmissionError(f"{name}: could not be processed ({type(exc).__name__}); the warehouse team has the "
+                           "details in the error report", detail=str(exc)[:2000])
 
 
 @dataclass
@@ -226,42 +323,94 @@ class IngestSummary:
     seen: int = 0
     rows: int = 0
     submissions: list[Submission] = field(default_factory=list)
-    already_received: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)  # "already received", "waiting", "vanished"
+    resumed: int = 0
 
     def statuses(self) -> dict[str, int]:
         counts: dict[str, int] = {}
         for s in self.submissions:
             counts[s.status] = counts.get(s.status, 0) + 1
-        if self.already_received:
-            counts["already received"] = self.already_received
-        return counts
+        return counts | self.skipped
+
+    @property
+    def already_received(self) -> int:
+        return self.skipped.get("already received", 0)
 
 
 def ingest_landing(paths: DataPaths, registry: Registry, conformer: Conformer, wanted: Callable[[str], bool],
                    run_id: str | None = None) -> IngestSummary:
-    """Ingest every new landing file whose name ``wanted`` accepts, oldest arrival first."""
+    """Ingest every new landing file whose name ``wanted`` accepts, in order of receipt, and finish what an
+    interrupted run left received."""
+    intake = Intake(paths, registry, run_id)
     summary = IngestSummary()
-    received: list[Received] = []
+    leftovers = [s for s in registry.unfinished() if s.status == "received" and wanted(s.file_name)]
+    summary.resumed = len(leftovers)
+    taken = [intake.resume(s) for s in leftovers]
     for landing_file in discover(paths.landing):
         if not wanted(landing_file.name):
             continue
         summary.seen += 1
-        outcome = receive(paths, registry, landing_file, run_id)
-        if outcome is None:
-            summary.already_received += 1
-        elif isinstance(outcome, Received):
+        outcome = intake.take(landing_file)
+        if isinstance(outcome, str):
+            summary.skipped[outcome] = summary.skipped.get(outcome, 0) + 1
+        else:
+            taken.append(outcome)
+    received: list[Received] = []
+    for submission in taken:
+        outcome = intake.parse(submission) if submission.status == "received" else submission
+        if isinstance(outcome, Received):
             received.append(outcome)
         else:
             summary.submissions.append(outcome)
-    summary.submissions += conform_received(paths, registry, received, conformer)
+    summary.submissions += intake.conform(received, conformer)
     summary.submissions.sort(key=lambda s: s.submission_id)
     summary.rows = sum(s.rows or 0 for s in summary.submissions)
     return summary
 
 
+def ingest_file(paths: DataPaths, registry: Registry, landing_file: LandingFile, conformer: Conformer,
+                run_id: str | None = None) -> Submission | None:
+    """Take one landing file as far as a pending batch; None if it was not taken (already received, waiting)."""
+    intake = Intake(paths, registry, run_id)
+    outcome = intake.take(landing_file)
+    if isinstance(outcome, str):
+        return None
+    parsed = intake.parse(outcome) if outcome.status == "received" else outcome
+    if isinstance(parsed, Received):
+        return intake.conform([parsed], conformer)[0]
+    return parsed
+
+
+def rebuild_batches(paths: DataPaths, registry: Registry, rotate_key: bool) -> int:
+    """Pseudonymise every batch again from the archive with the key now set: to rotate the key (``rotate_key``:
+    the deliberate step that lets a new key replace the recorded one), or to restore batches that were lost.
+
+    All batches are made under a staging folder first; only then are they swapped in, with the registry marking
+    the rotation as under way, so an interruption is finished by running the command again."""
+    key = pseudonymisation_key()
+    fingerprint = key_fingerprint(key)
+    recorded = registry.setting(KEY_FINGERPRINT)
+    if recorded not in (None, fingerprint) and not rotate_key:
+        raise KeyMismatchError("the key set is not the one this data root's batches were made with; pass "
+                               "--rotate-key if you mean to replace it")
+    staging = paths.root / "batches" / ".rebuild"
+    shutil.rmtree(staging, ignore_errors=True)
+    intake = Intake(paths, registry)
+    with Conformer(key) as conformer:
+        planned = intake.rebuild(conformer, staging)
+    registry.set_setting(KEY_ROTATION, fingerprint)
+    for staged, target in planned:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staged, target)
+    registry.set_setting(KEY_FINGERPRINT, fingerprint)
+    registry.clear_setting(KEY_ROTATION)
+    shutil.rmtree(staging, ignore_errors=True)
+    return len(planned)
+
+
 def is_known_submission(name: str) -> bool:
     """Whether a file name names a known provider and one of the feeds of its type."""
-    match = FILE_NAME.match(name)
+    match = FILE_NAME.fullmatch(name)
     if not match or match["feed"] not in contracts():
         return False
     return match["provider"] in providers_by_type().get(contracts()[match["feed"]].provider_type, [])

@@ -1,6 +1,7 @@
-"""Row-for-row comparison of the warehouse as built by two engines (DuckDB and Spark).
+"""Row-for-row comparison of the warehouse as built by two engines (DuckDB and Spark), or of two builds.
 
-The same dbt models run on both; this says whether they produced the same tables. Each table is compared as a
+The same dbt models run on both; this says whether they produced the same tables (and, for two DuckDB
+publications, whether a run recovered from a crash published what an uninterrupted run did). Each table is compared as a
 multiset of rows (`except all` both ways), after putting each column into one engine-neutral form: numbers as
 doubles (Spark's decimals and DuckDB's hugeints differ in type, not value), dates and timestamps as themselves,
 everything else as text. Sums of fractions added in another order differ in the last bits, so a row left over
@@ -113,3 +114,12 @@ def compare_warehouses(duckdb_path: Path, spark_warehouse: Path, tables: list[st
             spark = f"read_parquet('{folder}/**/*.parquet', hive_partitioning = true)"
             differences.append(compare_relations(con, table, f'main."{table}"', spark))
     return differences
+
+
+def compare_databases(left: Path, right: Path, tables: list[str]) -> list[TableDifference]:
+    """Compare each table of two DuckDB databases (two publications) row for row."""
+    with duckdb.connect() as con:
+        con.execute(f"attach '{left}' as left_db (read_only)")
+        con.execute(f"attach '{right}' as right_db (read_only)")
+        return [compare_relations(con, table, f'left_db.main."{table}"', f'right_db.main."{table}"')
+                for table in tables]

@@ -5,6 +5,16 @@ first sheet with the header in row 1. Header names match case-insensitively,
 ignoring surrounding spaces; the layout (v1 or legacy v0) is recognised from
 the header. Typing and code checks happen later, in SQL, so that every bad
 cell is reported rather than the first.
+
+A file is read from its archive copy, never from the landing area, and under
+limits: an XLSX workbook's declared and actual uncompressed size, its number of
+parts and the cells its sheets claim are checked before the reader sees it, so a
+zip bomb or a sheet claiming a million rows by sixteen thousand columns is
+rejected with a reason instead of taking the process down.
+
+Messages (``SubmissionError``) name the file, row, column and rule, never a
+value: they reach logs and the console. What a provider needs to see of the file
+itself (the header found) goes in ``detail``, which only the error report keeps.
 """
 
 from __future__ import annotations
@@ -13,20 +23,40 @@ import csv
 import datetime as dt
 import io
 import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
 
+from orchestration.lib.settings import first_period
 from sources.contract import Contract
 
 FILE_NAME = re.compile(
-    r"^(?P<provider>[A-Z]+[0-9]*)_(?P<feed>[a-z_]+?)_(?P<period>\d{4}-(?:0[1-9]|1[0-2]|Q[1-4]))\.(?P<ext>csv|xlsx)$")
+    r"(?P<provider>[A-Z]+[0-9]*)_(?P<feed>[a-z_]+?)_(?P<period>[0-9]{4}-(?:0[1-9]|1[0-2]|Q[1-4]))\.(?P<ext>csv|xlsx)",
+    re.ASCII)
 ROW_NUMBER = "_source_row"
+
+# Limits on an XLSX workbook, checked before it is parsed. The largest generated workbook (scale 10, a Trust's
+# first submission with two years of history) inflates to about 60 MB and 1.5 million cells.
+MAX_XLSX_PARTS = 1_000
+MAX_XLSX_UNCOMPRESSED_BYTES = 1 << 30
+MAX_XLSX_CELLS = 30_000_000  # the area a sheet's cells span (a reader allocates every cell of it)
+MAX_XLSX_COLUMNS = 1_000
+_CELL_REF = re.compile(rb"<c\b[^>]*?\br=\"([A-Z]{1,3})([0-9]{1,7})\"")
+_ROW_REF = re.compile(rb"<row\b[^>]*?\br=\"([0-9]{1,7})\"")
+_DIMENSION = re.compile(rb"<dimension\b[^>]*?\bref=\"([A-Z]{1,3})?([0-9]{1,7})?(?::([A-Z]{1,3})([0-9]{1,7}))?\"")
+_CELL = re.compile(rb"<c[\s>/]")
+_ROW = re.compile(rb"<row[\s>/]")
 
 
 class SubmissionError(Exception):
-    """A whole file cannot be used; the message says why, for the provider's data officer."""
+    """A whole file cannot be used; the message says why, for the provider's data officer, and quotes nothing
+    from the file. ``detail`` may quote it: it goes to the error report (restricted) only."""
+
+    def __init__(self, message: str, detail: str | None = None):
+        super().__init__(message)
+        self.detail = detail
 
 
 @dataclass(frozen=True)
@@ -36,12 +66,37 @@ class ParsedFile:
 
 
 def parse_file_name(name: str) -> dict[str, str]:
-    match = FILE_NAME.match(name)
+    match = FILE_NAME.fullmatch(name)
     if not match:
         raise SubmissionError(
             f"{name}: file name does not match <provider>_<feed>_<period>.<csv|xlsx> "
             "(for example BHSCT_referrals_2024-06.csv)")
     return match.groupdict()
+
+
+def period_start(period: str) -> dt.date:
+    year, rest = int(period[:4]), period[5:]
+    return dt.date(year, (int(rest[1]) - 1) * 3 + 1 if rest.startswith("Q") else int(rest), 1)
+
+
+def period_bounds(period: str) -> tuple[dt.date, dt.date]:
+    """The first and last day of a month ``YYYY-MM`` or a calendar quarter ``YYYY-Qn``."""
+    first = period_start(period)
+    after = first.month - 1 + (3 if "Q" in period else 1)
+    return first, dt.date(first.year + after // 12, after % 12 + 1, 1) - dt.timedelta(days=1)
+
+
+def check_period(name: str, period: str, today: dt.date | None = None) -> None:
+    """A period must have begun (not after the current month) and not be before the warehouse's first period:
+    the latest period of a record wins, so one file dated 2099 would freeze its records for ever."""
+    today = today or dt.date.today()
+    start, first = period_start(period), first_period()
+    if start > today.replace(day=1):
+        raise SubmissionError(f"{name}: period {period} has not begun (the current month is {today:%Y-%m}): "
+                              "check the period in the file name")
+    if start < first:
+        raise SubmissionError(f"{name}: period {period} is before the warehouse's first period ({first:%Y-%m}): "
+                              "check the period in the file name")
 
 
 def _normal(name: object) -> str:
@@ -67,37 +122,121 @@ def _numbered(rows: list[list[str]]) -> Rows:
     return [(number, row) for number, row in enumerate(rows, start=1) if any(c.strip() for c in row)]
 
 
-def _read_csv(path: Path) -> Rows:
+def _read_csv(path: Path, name: str) -> Rows:
     data = path.read_bytes()
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise SubmissionError(
-            f"{path.name}: not UTF-8 (byte 0x{data[exc.start]:02x} on line {line}); "
+            f"{name}: not UTF-8 (byte 0x{data[exc.start]:02x} on line {line}); "
             "save the file as CSV UTF-8 and send it again") from exc
     try:
         return _numbered(list(csv.reader(io.StringIO(text, newline=""), strict=True)))
     except csv.Error as exc:
-        raise SubmissionError(f"{path.name}: not a readable CSV file ({exc})") from exc
+        raise SubmissionError(f"{name}: not a readable CSV file ({exc})") from exc
 
 
-def _read_xlsx(path: Path) -> Rows:
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def _span(part: zipfile.ZipExtFile, name: str, budget: int) -> tuple[int, int, int]:
+    """Stream a worksheet's XML: (bytes read, rows spanned, columns spanned), by the cells' references and
+    what the sheet declares, without parsing it."""
+    rows = columns = cells = refs = row_count = read = 0
+    tail = b""
+    while block := part.read(1 << 20):
+        read += len(block)
+        if read > budget:
+            break
+        text = tail + block
+        for letters, number in _CELL_REF.findall(text):
+            columns, rows = max(columns, _column_number(letters)), max(rows, int(number))
+        rows = max([rows, *map(int, _ROW_REF.findall(text))])
+        for first_col, first_row, last_col, last_row in _DIMENSION.findall(text):
+            columns = max(columns, _column_number(last_col or first_col))
+            rows = max(rows, int(last_row or first_row or 0))
+        cut = max(text.rfind(b"<"), len(text) - 256)  # the next block starts where a tag may be cut
+        counted = text[:cut]
+        cells += len(_CELL.findall(counted))
+        refs += len(_CELL_REF.findall(counted))
+        row_count += len(_ROW.findall(counted))
+        tail = text[cut:]
+    cells += len(_CELL.findall(tail))
+    refs += len(_CELL_REF.findall(tail))
+    row_count += len(_ROW.findall(tail))
+    unreferenced = max(cells - refs, 0)  # cells may omit their reference: each then takes the next column
+    return read, max(rows, row_count), columns + unreferenced
+
+
+def check_workbook_limits(path: Path, name: str) -> None:
+    """Refuse a workbook whose parts inflate past the limit, or whose sheets span too many cells."""
+    try:
+        book = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise SubmissionError(f"{name}: not a readable XLSX workbook ({type(exc).__name__})") from exc
+    with book:
+        parts = book.infolist()
+        if len(parts) > MAX_XLSX_PARTS:
+            raise SubmissionError(f"{name}: the workbook has {len(parts):,} parts (limit {MAX_XLSX_PARTS:,})")
+        declared = sum(p.file_size for p in parts)
+        if declared > MAX_XLSX_UNCOMPRESSED_BYTES:
+            raise SubmissionError(f"{name}: the workbook inflates to {declared:,} bytes (limit "
+                                  f"{MAX_XLSX_UNCOMPRESSED_BYTES:,}): not read")
+        budget = MAX_XLSX_UNCOMPRESSED_BYTES
+        for part in parts:
+            try:
+                with book.open(part) as stream:
+                    if part.filename.startswith("xl/worksheets/") and part.filename.endswith(".xml"):
+                        read, rows, columns = _span(stream, name, budget)
+                        if columns > MAX_XLSX_COLUMNS or rows * columns > MAX_XLSX_CELLS:
+                            raise SubmissionError(
+                                f"{name}: sheet {part.filename.rsplit('/', 1)[-1]} spans {rows:,} rows by "
+                                f"{columns:,} columns (limits: {MAX_XLSX_COLUMNS:,} columns, "
+                                f"{MAX_XLSX_CELLS:,} cells): not read")
+                    else:
+                        read = 0
+                        while block := stream.read(1 << 20):
+                            read += len(block)
+                            if read > budget:
+                                break
+            except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
+                raise SubmissionError(f"{name}: not a readable XLSX workbook ({type(exc).__name__})") from exc
+            budget -= read
+            if budget < 0:
+                raise SubmissionError(f"{name}: the workbook inflates past {MAX_XLSX_UNCOMPRESSED_BYTES:,} bytes: "
+                                      "not read")
+
+
+def _read_xlsx(path: Path, name: str) -> Rows:
     """The first sheet's cells as text. Read with calamine (Rust), about ten times faster than openpyxl, which
-    made XLSX 96% of parsing time; empty leading rows are kept so that row numbers are the spreadsheet's own."""
+    made XLSX 96% of parsing time; empty leading rows are kept so that row numbers are the spreadsheet's own.
+    The workbook's limits are checked first: calamine allocates every cell a sheet spans."""
     from python_calamine import CalamineWorkbook
 
+    check_workbook_limits(path, name)
     try:
         sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
         rows = sheet.to_python(skip_empty_area=False)
     except Exception as exc:  # calamine raises several types for corrupt or foreign files
-        raise SubmissionError(f"{path.name}: not a readable XLSX workbook ({type(exc).__name__})") from exc
+        raise SubmissionError(f"{name}: not a readable XLSX workbook ({type(exc).__name__})") from exc
     return _numbered([[_cell_text(None if value == "" else value) for value in row] for row in rows])
 
 
 def recognise_layout(contract: Contract, header: list[str], file_name: str) -> tuple[str, dict[str, int]]:
     """Match the header to a layout of the contract; return the layout and each v1 column's position."""
-    positions = {_normal(name): i for i, name in enumerate(header)}
+    positions: dict[str, int] = {}
+    for i, name in enumerate(header):
+        normal = _normal(name)
+        if normal and normal in positions:
+            raise SubmissionError(f"{file_name}: header row 1 names a column twice (columns {positions[normal] + 1} "
+                                  f"and {i + 1}): which one holds the data is unclear",
+                                  detail=f"the repeated column name: {name.strip()}")
+        positions.setdefault(normal, i)
     best: tuple[int, str, list[str]] | None = None
     for layout in contract.layouts:
         names = contract.header(layout)
@@ -115,38 +254,41 @@ def recognise_layout(contract: Contract, header: list[str], file_name: str) -> t
     found = ", ".join(header[:6]) + (" …" if len(header) > 6 else "")
     raise SubmissionError(
         f"{file_name}: header row 1 lacks required column(s) {', '.join(missing)} of feed {contract.feed} "
-        f"(closest layout {layout}; found: {found})")
+        f"(closest layout {layout}; the row found is in the error report)", detail=f"row 1 found: {found}")
 
 
-def read_submission(path: Path, contract: Contract) -> ParsedFile:
+def read_submission(path: Path, contract: Contract, name: str | None = None) -> ParsedFile:
+    """Read a submission (its archive copy at ``path``); messages use the name it was sent under."""
+    name = name or path.name
     if path.stat().st_size == 0:
-        raise SubmissionError(f"{path.name}: the file is empty (0 bytes)")
-    rows = _read_xlsx(path) if path.suffix.lower() == ".xlsx" else _read_csv(path)
+        raise SubmissionError(f"{name}: the file is empty (0 bytes)")
+    is_xlsx = name.lower().endswith(".xlsx")
+    rows = _read_xlsx(path, name) if is_xlsx else _read_csv(path, name)
     if not rows:
-        raise SubmissionError(f"{path.name}: the file has no header row")
+        raise SubmissionError(f"{name}: the file has no header row")
     (header_number, header), body = rows[0], rows[1:]
     if len(header) == 1 and any(sep in header[0] for sep in ";\t"):
-        raise SubmissionError(f"{path.name}: header row 1 is not comma separated (found ';' or tab)")
+        raise SubmissionError(f"{name}: header row 1 is not comma separated (found ';' or tab)")
     try:
         if header_number != 1:
-            raise SubmissionError(f"{path.name}: row 1 is blank; the header must be in row 1")
-        layout, positions = recognise_layout(contract, header, path.name)
+            raise SubmissionError(f"{name}: row 1 is blank; the header must be in row 1")
+        layout, positions = recognise_layout(contract, header, name)
     except SubmissionError:
         for number, row in rows[:10]:
             try:
-                recognise_layout(contract, row, path.name)
+                recognise_layout(contract, row, name)
             except SubmissionError:
                 continue
             raise SubmissionError(
-                f"{path.name}: the header is in row {number}, not row 1: remove the title or blank rows above it "
+                f"{name}: the header is in row {number}, not row 1: remove the title or blank rows above it "
                 "and send the file again") from None
         raise
     columns: dict[str, list[str | None]] = {}
     width = len(header)
     for number, row in body:
-        if len(row) != width and path.suffix.lower() == ".csv":
+        if len(row) != width and not is_xlsx:
             raise SubmissionError(
-                f"{path.name}: row {number} has {len(row)} fields where the header has {width} "
+                f"{name}: row {number} has {len(row)} fields where the header has {width} "
                 "(a truncated file, or a delimiter inside an unquoted value)")
     for col in contract.columns:
         index = positions.get(col.name)

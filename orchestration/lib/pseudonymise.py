@@ -10,6 +10,7 @@ Python's ``hmac`` module.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import os
 import warnings
@@ -19,11 +20,17 @@ DEMO_KEY_VARIABLE = "CDW_ALLOW_DEMO_KEY"
 # Only for the synthetic demo: anyone can read it here, so it protects nothing.
 DEMO_KEY = "cdw-synthetic-demo-key-not-for-real-data"
 BLOCK_SIZE = 64  # SHA-256 block size in bytes
+MIN_KEY_BYTES = 32  # as long as the hash: a shorter secret is easier to guess than the keyed hash it protects
+FINGERPRINT_MESSAGE = b"cdw pseudonymisation key fingerprint v1"
 log = logging.getLogger(__name__)
 
 
 class MissingKeyError(RuntimeError):
     pass
+
+
+class KeyMismatchError(RuntimeError):
+    """The key is not the one the data root's batches were made with."""
 
 
 class DemoKeyWarning(UserWarning):
@@ -36,6 +43,11 @@ def pseudonymisation_key() -> bytes:
     if key:
         if key == DEMO_KEY and os.environ.get(DEMO_KEY_VARIABLE) != "1":
             raise MissingKeyError(f"{KEY_VARIABLE} holds the public demo key; set a real secret")
+        if len(key.encode("utf-8")) < MIN_KEY_BYTES:
+            raise MissingKeyError(
+                f"{KEY_VARIABLE} is {len(key.encode('utf-8'))} bytes long; a key must be at least {MIN_KEY_BYTES} "
+                "bytes of secret (for example the output of `python -c \"import secrets; "
+                "print(secrets.token_hex(32))\"`)")
         return key.encode("utf-8")
     if os.environ.get(DEMO_KEY_VARIABLE) == "1":
         message = ("USING THE PUBLIC DEMO PSEUDONYMISATION KEY: child keys are NOT protected. "
@@ -46,6 +58,11 @@ def pseudonymisation_key() -> bytes:
     raise MissingKeyError(
         f"{KEY_VARIABLE} is not set. Set it to the secret pseudonymisation key (never commit it), "
         f"or set {DEMO_KEY_VARIABLE}=1 to use the public demo key with synthetic data only.")
+
+
+def key_fingerprint(key: bytes) -> str:
+    """An HMAC of a fixed message under the key: tells two keys apart without revealing either."""
+    return hmac.new(key, FINGERPRINT_MESSAGE, hashlib.sha256).hexdigest()
 
 
 def _pads(key: bytes) -> tuple[str, str]:

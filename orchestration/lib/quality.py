@@ -31,7 +31,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
-from orchestration.lib.ingest import period_bounds, promote, quarantine
+from orchestration.lib.ingest import write_error_report
+from orchestration.lib.lifecycle import Lifecycle, error_report_path
+from orchestration.lib.parse import period_bounds
 from orchestration.lib.registry import Registry
 from orchestration.lib.settings import PROJECT_ROOT, DataPaths
 from sources.contract import Contract, codes, contracts
@@ -261,6 +263,7 @@ class GateResult:
     success: bool
     failures: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    cells: list[dict[str, Any]] = field(default_factory=list)  # row, column, value, rule: for the error report
 
 
 @functools.cache
@@ -274,6 +277,11 @@ def _context(root: str | None) -> Any:
                                                                                    project_root_dir=root)
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     return context
+
+
+def _index_columns(suite_name: str) -> list[str]:
+    """What names an unexpected row: its batch, and (for row suites) its row in the submitted file."""
+    return ["submission_id"] if suite_name.endswith("_measures") else ["submission_id", "source_row_number"]
 
 
 @functools.cache
@@ -300,7 +308,7 @@ def _checkpoint(root: str | None, suite_name: str) -> Any:
         gx.ValidationDefinition(name=suite_name, data=batch_definition, suite=suite))
     checkpoint = context.checkpoints.add_or_update(gx.Checkpoint(
         name=suite_name, validation_definitions=[definition],
-        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["submission_id"],
+        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": _index_columns(suite_name),
                        "partial_unexpected_count": 5}))
     # Definitions read back from an existing file context (a later process, a later run) carry sources without
     # their context, and GX then refuses to build batches ("Missing DataContext"): attach it.
@@ -310,12 +318,15 @@ def _checkpoint(root: str | None, suite_name: str) -> Any:
 
 
 def _describe(result: Any, rows: list[dict[str, Any]]) -> str:
+    """A failed expectation in words: the rule, its columns and the rows of the file that broke it, never a value
+    (the values go to the error report)."""
     config = result.expectation_config
     kwargs = {k: v for k, v in config.kwargs.items() if k not in ("batch_id", "value_set", "regex")}
     why = (config.meta or {}).get("why", "")
     if rows:
-        sample = [{k: _plain(v) for k, v in r.items() if k != "submission_id"} for r in rows[:3]]
-        return f"{config.type} {kwargs}: {len(rows)} unexpected row(s), e.g. {sample}. {why}".strip()
+        numbers = sorted({int(r["source_row_number"]) for r in rows if r.get("source_row_number") is not None})
+        shown = ", ".join(str(n) for n in numbers[:10]) + (" …" if len(numbers) > 10 else "")
+        return f"{config.type} {kwargs}: {len(rows)} unexpected row(s) (file rows {shown}). {why}".strip()
     observed = result.result.get("observed_value")
     return f"{config.type} {kwargs}" + (f": observed {observed}" if observed is not None else "") + f". {why}"
 
@@ -324,6 +335,20 @@ def _plain(value: Any) -> Any:
     if hasattr(value, "date"):
         return str(value.date())
     return value.item() if hasattr(value, "item") else value
+
+
+def _cells(result: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The error report's rows for one failed expectation (values included: the report is restricted)."""
+    config = result.expectation_config
+    rule = f"{config.type}: {(config.meta or {}).get('why', '')}".strip()
+    columns = [str(c) for c in (config.kwargs.get("column_list")
+                                or [config.kwargs.get(k) for k in ("column", "column_A", "column_B")]) if c]
+    if not rows:
+        observed = result.result.get("observed_value")
+        return [{"row_number": "", "column_name": "+".join(columns), "value": "" if observed is None else str(observed),
+                 "rule": rule}]
+    return [{"row_number": str(r.get("source_row_number", "")), "column_name": "+".join(columns),
+             "value": "|".join(str(_plain(r[c])) for c in columns if c in r), "rule": rule} for r in rows]
 
 
 def run_suite(frame: pd.DataFrame, suite_name: str, submissions: list[int], root: str | None,
@@ -351,6 +376,7 @@ def run_suite(frame: pd.DataFrame, suite_name: str, submissions: list[int], root
             else:
                 results[sid].success = False
                 results[sid].failures.append(description)
+                results[sid].cells += _cells(result, rows)
     return results, identifier
 
 
@@ -394,6 +420,7 @@ def validate_batches(batches: dict[int, Path], contract: Contract, paths: DataPa
         results[sid].success &= result.success
         results[sid].failures += result.failures
         results[sid].warnings += result.warnings
+        results[sid].cells += result.cells
     return results, measures, [i for i in (rows_id, measures_id) if i is not None]
 
 
@@ -448,20 +475,25 @@ def gate_pending(paths: DataPaths, registry: Registry, contract: Contract, provi
         {s.submission_id: Path(str(s.batch_path)) for s in pending}, contract, paths, prior, run_name)
     summary.docs = build_docs(paths, identifiers)
     docs_page = summary.docs.get(f"{contract.feed}_batch")
+    lifecycle = Lifecycle(paths, registry)
     for submission in pending:
         result = results[submission.submission_id]
         name = submission.file_name
         registry.update(submission.submission_id, measures=json.dumps(measures[submission.submission_id]),
                         validation_docs=docs_page)
         if result.success:
-            promoted = promote(paths, registry, submission)
-            if result.warnings:
-                registry.update(promoted.submission_id, reasons=[f"warning: {name}: {w}" for w in result.warnings])
-                summary.warnings += [f"{name}: {w}" for w in result.warnings]
+            lifecycle.accept(submission, [f"warning: {name}: {w}" for w in result.warnings] or None)
+            summary.warnings += [f"{name}: {w}" for w in result.warnings]
             summary.accepted.append(name)
         else:
             reasons = [f"{name}: failed the quality gate (suite {contract.feed}_batch): {f}" for f in result.failures]
-            quarantine(paths, registry, submission, reasons)
+            report = write_error_report(error_report_path(paths, submission.submission_id, name), name,
+                                        pa.Table.from_pylist(result.cells, schema=GATE_REPORT_SCHEMA), None)
+            lifecycle.quarantine(submission, reasons, report)
             summary.quarantined.append(name)
             summary.failures += reasons
     return summary
+
+
+GATE_REPORT_SCHEMA = pa.schema([("row_number", pa.string()), ("column_name", pa.string()), ("value", pa.string()),
+                                ("rule", pa.string())])

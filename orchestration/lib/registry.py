@@ -1,8 +1,11 @@
 """The batch registry: one row per submission received, whatever became of it.
 
-SQLite in the restricted zone: transactional, in the standard library, and
-written only by the ingest step and the quality gate (never by dbt), so it
-never contends with the warehouse's single DuckDB writer.
+SQLite in the restricted zone (readable by its owner only): transactional, in the standard library, and
+written only by ingest and the quality gate (never by dbt), so it never contends with the warehouse's single
+DuckDB writer. A submission's status is changed only by ``orchestration.lib.lifecycle``, which owns the
+allowed transitions; this module stores what it decides. Beside the submissions it keeps what was last seen
+at each landing path (so an unchanged file is not read again, and a file re-landed is a new receipt), the
+fingerprint of the pseudonymisation key, and the audit log of extracts.
 """
 
 from __future__ import annotations
@@ -10,8 +13,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -29,6 +33,11 @@ create table if not exists submissions (
     measures text, validation_docs text
 );
 create index if not exists submissions_file on submissions (file_name, checksum);
+create table if not exists landings (
+    landing_path text primary key, device integer, inode integer, size integer, mtime_ns integer,
+    checksum text, submission_id integer, seen_at text not null
+);
+create table if not exists settings (name text primary key, value text not null);
 create table if not exists extracts (
     extract_id integer primary key autoincrement,
     recipient text not null, quarter text not null, run_id text, publication_run_id text,
@@ -67,7 +76,11 @@ class Registry:
     """One connection per registry object; each call is its own transaction (WAL, so readers never wait)."""
 
     def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path.parent.chmod(0o700)
+        if not path.exists():  # created owner-only; SQLite gives its -wal and -shm files the same mode
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+        path.chmod(0o600)
         self.path = path
         self._con = sqlite3.connect(self.path, timeout=30)
         self._con.row_factory = sqlite3.Row
@@ -100,23 +113,83 @@ class Registry:
         return _submission(row) if row else None
 
     def add(self, file_name: str, landing_path: str, checksum: str, received_at: dt.datetime,
-            run_id: str | None = None) -> int:
+            run_id: str | None = None, fields_for: Callable[[int], dict[str, object]] | None = None) -> int:
+        """Insert a submission (received, unless ``fields_for`` says otherwise) and, in the same transaction, the
+        fields that depend on its new id (its archive path, its error report)."""
         with self._connect() as con:
             cursor = con.execute(
                 "insert into submissions (file_name, landing_path, checksum, received_at, status, run_id) "
                 "values (?, ?, ?, ?, 'received', ?)",
                 (file_name, landing_path, checksum, received_at.isoformat(timespec="seconds"), run_id))
-            return int(cursor.lastrowid)
+            submission_id = int(cursor.lastrowid)
+            fields = fields_for(submission_id) if fields_for else {}
+            if fields.get("status", "received") not in STATUSES:
+                raise ValueError(f"unknown status {fields['status']}")
+            values = {k: json.dumps(v, ensure_ascii=False) if k == "reasons" else v for k, v in fields.items()}
+            if values:
+                con.execute(f"update submissions set {', '.join(f'{k} = ?' for k in values)} "
+                            "where submission_id = ?", (*values.values(), submission_id))
+            return submission_id
 
     def update(self, submission_id: int, **fields: object) -> None:
-        if "status" in fields and fields["status"] not in STATUSES:
-            raise ValueError(f"unknown status {fields['status']}")
-        if "reasons" in fields:
-            fields["reasons"] = json.dumps(fields["reasons"], ensure_ascii=False)
-        assignments = ", ".join(f"{name} = ?" for name in fields)
+        """Set fields other than the status (which only ``lifecycle`` changes, through ``apply``)."""
+        if "status" in fields:
+            raise ValueError("a submission's status changes only through orchestration.lib.lifecycle")
+        self.apply({submission_id: fields})
+
+    def apply(self, changes: dict[int, dict[str, object]]) -> None:
+        """Several submissions' fields, status included, in one transaction: all of them or none."""
         with self._connect() as con:
-            con.execute(f"update submissions set {assignments} where submission_id = ?",
-                        (*fields.values(), submission_id))
+            for submission_id, fields in changes.items():
+                if "status" in fields and fields["status"] not in STATUSES:
+                    raise ValueError(f"unknown status {fields['status']}")
+                values = {k: json.dumps(v, ensure_ascii=False) if k == "reasons" else v for k, v in fields.items()}
+                assignments = ", ".join(f"{name} = ?" for name in values)
+                con.execute(f"update submissions set {assignments} where submission_id = ?",
+                            (*values.values(), submission_id))
+
+    def latest_receipt(self, file_name: str) -> Submission | None:
+        """The last submission received under this file name (a re-landing of it is no new receipt)."""
+        with self._connect() as con:
+            row = con.execute("select * from submissions where file_name = ? order by submission_id desc limit 1",
+                              (file_name,)).fetchone()
+        return _submission(row) if row else None
+
+    def landing(self, landing_path: str) -> sqlite3.Row | None:
+        """What was last seen at a landing path: device, inode, size, modification time, checksum."""
+        with self._connect() as con:
+            return con.execute("select * from landings where landing_path = ?", (landing_path,)).fetchone()
+
+    def landings(self) -> dict[str, sqlite3.Row]:
+        with self._connect() as con:
+            return {row["landing_path"]: row for row in con.execute("select * from landings")}
+
+    def record_landing(self, landing_path: str, stamp: tuple[int, int, int, int], checksum: str | None,
+                       submission_id: int | None) -> None:
+        device, inode, size, mtime_ns = stamp
+        with self._connect() as con:
+            con.execute("insert or replace into landings values (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (landing_path, device, inode, size, mtime_ns, checksum, submission_id,
+                         dt.datetime.now().isoformat(timespec="seconds")))
+
+    def setting(self, name: str) -> str | None:
+        with self._connect() as con:
+            row = con.execute("select value from settings where name = ?", (name,)).fetchone()
+        return row["value"] if row else None
+
+    def set_setting(self, name: str, value: str) -> None:
+        with self._connect() as con:
+            con.execute("insert or replace into settings values (?, ?)", (name, value))
+
+    def clear_setting(self, name: str) -> None:
+        with self._connect() as con:
+            con.execute("delete from settings where name = ?", (name,))
+
+    def unfinished(self) -> list[Submission]:
+        """Submissions not in a final state (received or pending)."""
+        with self._connect() as con:
+            return [_submission(r) for r in con.execute(
+                "select * from submissions where status in ('received', 'pending') order by submission_id")]
 
     def get(self, submission_id: int) -> Submission:
         with self._connect() as con:

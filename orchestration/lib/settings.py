@@ -9,6 +9,7 @@ Everything lives under one data root (``data/`` beside the project, or
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,16 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = PROJECT_ROOT
 DBT_PROFILES_DIR = PROJECT_ROOT / "dbt_project"
 SEEDS_DIR = PROJECT_ROOT / "dbt_project" / "seeds"
+# The warehouse's first reporting period: a submission for an earlier period is refused as implausible. A
+# first submission carries two years of history, so records may be dated before it.
+FIRST_PERIOD_VARIABLE = "CDW_FIRST_PERIOD"
+DEFAULT_FIRST_PERIOD = "2020-04"
+
+
+def first_period() -> dt.date:
+    """The first month of the warehouse's first period (``CDW_FIRST_PERIOD``, YYYY-MM)."""
+    text = os.environ.get(FIRST_PERIOD_VARIABLE, DEFAULT_FIRST_PERIOD)
+    return dt.date(int(text[:4]), int(text[5:7]), 1)
 
 
 @dataclass(frozen=True)
@@ -71,8 +82,16 @@ class DataPaths:
     def outbox(self) -> Path:
         return self.root / "outbox"
 
+    @property
+    def dbt_runs(self) -> Path:
+        """dbt's target folders, one per build (compiled SQL, run results, logs), pruned to the last few."""
+        return self.root / "dbt" / "runs"
+
     def ensure(self) -> DataPaths:
-        for folder in (self.landing, self.archive, self.reports, self.pending, self.current, self.superseded,
-                       self.quarantine, self.warehouse.parent, self.published.parent):
+        for folder in (self.landing, self.pending, self.current, self.superseded, self.quarantine,
+                       self.warehouse.parent, self.published.parent):
             folder.mkdir(parents=True, exist_ok=True)
+        for restricted in (self.archive, self.reports.parent, self.reports):  # readable by their owner only
+            restricted.mkdir(parents=True, exist_ok=True)
+            restricted.chmod(0o700)
         return self
