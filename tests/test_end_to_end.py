@@ -177,3 +177,14 @@ def test_every_model_and_column_in_the_warehouse_is_described(pipeline: dict) ->
                if not documented[table]["columns"].get(column, {}).get("description")]
     assert not missing, missing
     assert all(node["description"] for node in documented.values())
+
+
+def test_dbt_run_folders_live_under_the_data_root_and_are_pruned(pipeline: dict, tmp_path: Path) -> None:
+    from orchestration.defs.dbt import KEPT_DBT_RUNS, prune_dbt_runs
+
+    runs = sorted((pipeline["root"] / "dbt" / "runs").iterdir())
+    assert len(runs) == 2 and all((run / "run_results.json").exists() for run in runs)
+    for stamp in range(6):
+        (tmp_path / f"20261201T10000{stamp}-run").mkdir()
+    prune_dbt_runs(tmp_path, KEPT_DBT_RUNS)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"20261201T10000{s}-run" for s in (3, 4, 5)]

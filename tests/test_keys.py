@@ -50,7 +50,8 @@ def _child_refs(registry: Registry) -> dict[int, str]:
 def _expected_ref(key: str, child: str) -> str:
     import duckdb
 
-    return duckdb.execute(f"select {hmac_sql(key.encode(), repr('local:BHSCT:' + child))}").fetchone()[0]
+    with duckdb.connect() as con:
+        return con.execute(f"select {hmac_sql(key.encode(), repr('local:BHSCT:' + child))}").fetchone()[0]
 
 
 def test_a_run_with_another_key_stops_before_ingest(keyed: tuple, monkeypatch: pytest.MonkeyPatch,

@@ -108,3 +108,37 @@ def test_debris_of_killed_processes_is_removed(landed: tuple) -> None:
     kept.write_text("whole", encoding="utf-8")
     assert lifecycle.recover().debris == 5
     assert not any(p.exists() for p in debris) and kept.exists()
+
+
+def _registered_not_archived(paths: DataPaths, registry: Registry) -> int:
+    """A file registered as received whose archive copy never got there (the process died in between)."""
+    from orchestration.lib.landing import copy_out, discover
+
+    path = paths.landing / "late" / "SEHSCT_referrals_2024-06.csv"
+    path.parent.mkdir(parents=True)
+    path.write_text(HEADER + ROW.format(n=7), encoding="utf-8")
+    found = next(f for f in discover(paths.landing) if f.name == path.name)
+    copy, checksum = copy_out(paths.landing, found, paths.archive / ".incoming")
+    submission = Lifecycle(paths, registry).receive(found, copy, checksum, None)
+    Path(str(submission.archive_path)).chmod(0o600)
+    Path(str(submission.archive_path)).unlink()
+    return submission.submission_id
+
+
+def test_a_registered_file_not_archived_is_archived_from_the_landing_area(landed: tuple) -> None:
+    paths, registry, _ = landed
+    submission_id = _registered_not_archived(paths, registry)
+    with Conformer(b"k" * 32) as conformer:
+        ingest_landing(paths, registry, conformer, lambda _: True)
+    resumed = registry.get(submission_id)
+    assert resumed.status == "pending" and Path(str(resumed.archive_path)).read_text(encoding="utf-8").count("R7") == 1
+
+
+def test_a_registered_file_not_archived_and_gone_is_rejected_with_the_reason(landed: tuple) -> None:
+    paths, registry, _ = landed
+    submission_id = _registered_not_archived(paths, registry)
+    (paths.landing / "late" / "SEHSCT_referrals_2024-06.csv").unlink()
+    with Conformer(b"k" * 32) as conformer:
+        ingest_landing(paths, registry, conformer, lambda _: True)
+    rejected = registry.get(submission_id)
+    assert rejected.status == "rejected" and "please send it again" in rejected.reasons[0]

@@ -180,19 +180,18 @@ class Intake:
 
     def resume(self, submission: Submission) -> Submission:
         """A submission an interrupted run left received: archived again from the landing area if its archive
-        copy never got there, or rejected with the reason if the file is gone."""
+        copy never got there (the bytes must be the ones registered), or rejected with the reason if the file
+        is gone or changed."""
         if submission.archive_path and Path(submission.archive_path).exists():
             return submission
         landing = Path(submission.landing_path)
-        if landing.is_file() and not landing.is_symlink() and sha256_of(landing) == submission.checksum:
-            archived = Path(str(submission.archive_path))
-            archived.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            staged = archived.with_name(f".{archived.name}.part")
+        if landing.is_file() and not landing.is_symlink():
+            staged = self.paths.archive / INCOMING / f".{submission.checksum}.part"
+            staged.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             shutil.copyfile(landing, staged)
             if sha256_of(staged) == submission.checksum:
-                staged.replace(archived)
-                archived.chmod(0o400)
-                return submission
+                self.lifecycle.archive(staged, Path(str(submission.archive_path)))
+                return self.registry.get(submission.submission_id)
             staged.unlink()
         reason = (f"{submission.file_name}: an interrupted run registered this file but could not archive it, and "
                   "it is no longer in the landing area unchanged: please send it again")

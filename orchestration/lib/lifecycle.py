@@ -108,7 +108,7 @@ class Lifecycle:
         submission_id = self.registry.add(landing_file.name, landing_file.shown_path, checksum,
                                           landing_file.received_at, run_id, archive_path)
         submission = self.registry.get(submission_id)
-        self._archive(incoming, Path(str(submission.archive_path)))
+        self.archive(incoming, Path(str(submission.archive_path)))
         return submission
 
     def reject_unread(self, landing_file: LandingFile, reason: str, run_id: str | None) -> Submission:
@@ -183,7 +183,8 @@ class Lifecycle:
 
     # -- files -----------------------------------------------------------------------------------------
 
-    def _archive(self, incoming: Path, archived: Path) -> None:
+    def archive(self, incoming: Path, archived: Path) -> None:
+        """Move a complete copy into its archive place, readable by its owner only."""
         archived.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         os.replace(incoming, archived)
         archived.chmod(0o400)
@@ -213,7 +214,7 @@ class Lifecycle:
                     and not Path(submission.archive_path).exists():
                 incoming = self.paths.archive / INCOMING / submission.checksum
                 if incoming.exists():
-                    self._archive(incoming, Path(submission.archive_path))
+                    self.archive(incoming, Path(submission.archive_path))
                     found.archived.append(submission.file_name)
                 # otherwise ingest rejects it, or takes it again from the landing area (see ingest.resume)
             if submission.batch_path is None:

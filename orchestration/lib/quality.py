@@ -156,10 +156,11 @@ def _lookup(paths: DataPaths, feed: str, providers: list[str], columns: str, key
         return pd.DataFrame()
     listed = ", ".join(f"'{f}'" for f in files)
     wanted = ", ".join(f"'{p}'" for p in providers)
-    return duckdb.sql(
-        f"select {columns} from read_parquet([{listed}], union_by_name = true) "
-        f"where provider_code in ({wanted}) qualify row_number() over "
-        f"(partition by provider_code, {key} order by period desc, submission_id desc) = 1").df()
+    with duckdb.connect() as con:  # its own connection: the module's default one may be busy elsewhere
+        return con.sql(
+            f"select {columns} from read_parquet([{listed}], union_by_name = true) "
+            f"where provider_code in ({wanted}) qualify row_number() over "
+            f"(partition by provider_code, {key} order by period desc, submission_id desc) = 1").df()
 
 
 def add_context(frame: pd.DataFrame, contract: Contract, paths: DataPaths | None) -> pd.DataFrame:
