@@ -70,3 +70,14 @@ def test_the_lock_is_reentrant_within_a_process(tmp_path: Path) -> None:
         child = subprocess.run([sys.executable, "-c", HOLD, str(tmp_path), "0"], cwd=REPOSITORY, timeout=60,
                                capture_output=True, text=True, check=False)
         assert child.returncode != 0 and "DataRootBusy" in child.stderr  # still held by the outer block
+
+
+def test_a_writer_that_fails_leaves_its_record_for_the_next_to_recover_after(tmp_path: Path) -> None:
+    with data_root_lock(tmp_path) as hold:
+        assert not hold.previous_unclean
+    with pytest.raises(RuntimeError), data_root_lock(tmp_path), data_root_lock(tmp_path):
+        raise RuntimeError("a step failed half way")  # inside a re-entered hold: the whole hold is unclean
+    with data_root_lock(tmp_path) as hold:
+        assert hold.previous_unclean
+    with data_root_lock(tmp_path) as hold:
+        assert not hold.previous_unclean

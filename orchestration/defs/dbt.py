@@ -18,7 +18,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from orchestration.lib.lock import step_lock
+from orchestration.lib.lifecycle import writing
 from orchestration.lib.progress import report
 from orchestration.lib.settings import DBT_PROFILES_DIR, DBT_PROJECT_DIR, PROJECT_ROOT, DataPaths
 
@@ -77,7 +77,7 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> 
     """Seeds, staging, intermediate models and marts, built and tested with ``dbt build``."""
     paths = DataPaths.from_env()
     built = tested = failed = 0
-    with step_lock(paths.root, context.log.info):
+    with writing(paths, context.log.warning):
         prune_dbt_runs(paths.dbt_runs, KEPT_DBT_RUNS - 1)
         target = paths.dbt_runs / f"{time.strftime('%Y%m%dT%H%M%S')}-{context.run_id[:8]}"
         invocation = dbt.cli(["build"], context=context, target_path=target)

@@ -5,7 +5,7 @@ import datetime as dt
 import dagster as dg
 from pydantic import Field
 
-from orchestration.lib.lock import step_lock
+from orchestration.lib.lifecycle import writing
 from orchestration.lib.quarters import quarter_just_ended
 from orchestration.lib.settings import DataPaths
 
@@ -27,7 +27,7 @@ def commissioner_extract(context: dg.OpExecutionContext, config: ExtractConfig) 
 
     quarter = config.quarter or quarter_just_ended(dt.date.today())
     paths = DataPaths.from_env().ensure()
-    with step_lock(paths.root, context.log.info):
+    with writing(paths, context.log.warning):
         result = deliver(paths, quarter, config.recipient, context.run_id)
     context.log.info(f"extract for {config.recipient} {quarter}: {result.rows} values ({result.suppressed} "
                      f"suppressed) in {result.directory}")

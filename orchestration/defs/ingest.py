@@ -14,8 +14,7 @@ import dagster as dg
 
 from orchestration.lib.conform import Conformer
 from orchestration.lib.ingest import IngestSummary, checked_key, ingest_landing, is_known_submission, providers_by_type
-from orchestration.lib.lifecycle import Lifecycle
-from orchestration.lib.lock import step_lock
+from orchestration.lib.lifecycle import writing
 from orchestration.lib.parse import FILE_NAME
 from orchestration.lib.progress import report
 from orchestration.lib.registry import Registry
@@ -74,7 +73,7 @@ def _gate_check(source: str, providers: list[str], contract: Contract) -> dg.Ass
 
         paths = DataPaths.from_env()
         registry = Registry(paths.registry)
-        with step_lock(paths.root, context.log.info):
+        with writing(paths, context.log.warning):
             summary = gate_pending(paths, registry, contract, providers, f"{source}-{feed}-{context.run.run_id[:8]}")
         quarantined_here = set(summary.quarantined)
         refused = [f"{s.file_name}: {s.status}: {'; '.join(s.reasons[:2])}" for s in registry.all()
@@ -133,14 +132,11 @@ def unrecognised_files(context: dg.AssetExecutionContext) -> dg.MaterializeResul
 
 
 def run_intake(context: dg.AssetExecutionContext, wanted: Callable[[str], bool]) -> IngestSummary:
-    """One ingest step: under the data root lock, finish what an interrupted run left, check the key, then take
-    the new landing files this asset serves."""
+    """One ingest step: under the data root lock (recovering first if the last writer did not finish), check the
+    key, then take the new landing files this asset serves (and those an interrupted run left received)."""
     paths = DataPaths.from_env().ensure()
-    with step_lock(paths.root, context.log.info):
+    with writing(paths, context.log.warning):
         registry = Registry(paths.registry)
-        recovered = Lifecycle(paths, registry).recover()
-        if recovered:
-            context.log.warning(f"finished what an interrupted run left: {recovered}")
         with Conformer(checked_key(registry)) as conformer:
             return ingest_landing(paths, registry, conformer, wanted, context.run_id)
 

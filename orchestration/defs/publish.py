@@ -5,7 +5,7 @@ import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
 from orchestration.defs.dbt import model_descriptions, warehouse_models
-from orchestration.lib.lock import step_lock
+from orchestration.lib.lifecycle import writing
 from orchestration.lib.progress import report
 from orchestration.lib.publish import PUBLISHED_PREFIXES, publish
 from orchestration.lib.registry import Registry
@@ -24,7 +24,7 @@ PUBLISHED_MODELS = sorted(name for name in model_descriptions() if name.startswi
 )
 def published_analytics(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     paths = DataPaths.from_env().ensure()
-    with step_lock(paths.root, context.log.info):
+    with writing(paths, context.log.warning):
         accepted = [s.as_dict() for s in Registry(paths.registry).all("accepted")]
         counts = publish(paths.warehouse, paths.published, context.run_id, accepted, model_descriptions())
         paths.published.chmod(0o444)

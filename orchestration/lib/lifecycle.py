@@ -22,7 +22,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from orchestration.lib.landing import LandingFile, archive_name
+from orchestration.lib.lock import Hold, data_root_lock, default_wait
 from orchestration.lib.registry import Registry, Submission
 from orchestration.lib.settings import DataPaths
 
@@ -232,6 +233,18 @@ class Lifecycle:
                                   f"{submission.status})")
         found.debris = remove_debris(self.paths, self.registry.all("received"))
         return found
+
+
+@contextlib.contextmanager
+def writing(paths: DataPaths, log: Callable[[str], None]) -> Iterator[Hold]:
+    """The data root's writer lock for one Dagster step (waiting for another writer, and saying so in ``log``);
+    if the writer before did not finish cleanly, what it left half done is recovered first."""
+    with data_root_lock(paths.root, wait=default_wait(), on_wait=log, on_stale=log) as hold:
+        if hold.previous_unclean:
+            recovered = Lifecycle(paths, Registry(paths.registry)).recover()
+            if recovered:
+                log(f"the last writer did not finish; recovered: {recovered}")
+        yield hold
 
 
 def _write_parquet(table: pa.Table, target: Path) -> None:

@@ -8,7 +8,8 @@ that is found to be gone is reported as a stale lock cleared.
 
 The lock is re-entrant within a process: `cdw run` holds it for the whole run, and the Dagster steps it runs
 in-process take it again without waiting on themselves. Runs that Dagster launches in other processes (the UI,
-the landing sensor) take it step by step and wait for it.
+the landing sensor) take it step by step and wait for it (``lifecycle.writing``). The record a holder leaves when
+it does not finish cleanly is also how the next writer knows to recover what it left half done.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 LOCK_NAME = "writer.lock"
@@ -28,7 +30,6 @@ WAIT_VARIABLE = "CDW_LOCK_TIMEOUT_SECONDS"
 DEFAULT_WAIT_SECONDS = 3600.0  # a Dagster step waits this long for another writer to finish
 POLL_SECONDS = 0.5
 
-_held: dict[str, tuple[int, int]] = {}  # lock path -> (file descriptor, depth) for this process
 
 
 class DataRootBusy(RuntimeError):
@@ -65,21 +66,40 @@ def default_wait() -> float:
     return float(os.environ.get(WAIT_VARIABLE, DEFAULT_WAIT_SECONDS))
 
 
+@dataclass
+class Hold:
+    """This process's hold on a data root's lock."""
+
+    fd: int
+    depth: int = 1
+    clean: bool = True  # False once a block under the lock ended with an exception
+    previous_unclean: bool = False  # the holder before this one did not finish cleanly (killed, or failed)
+
+
+_held: dict[str, Hold] = {}  # lock path -> this process's hold
+
+
 @contextlib.contextmanager
 def data_root_lock(root: Path, wait: float = 0.0, on_wait: Callable[[str], None] | None = None,
-                   on_stale: Callable[[str], None] | None = None) -> Iterator[None]:
-    """Hold the data root's writer lock; wait up to ``wait`` seconds for it, then raise ``DataRootBusy``."""
+                   on_stale: Callable[[str], None] | None = None) -> Iterator[Hold]:
+    """Hold the data root's writer lock; wait up to ``wait`` seconds for it, then raise ``DataRootBusy``.
+
+    The lock file names its holder while it is held and is emptied when the hold ends cleanly; a holder that is
+    killed, or whose work under the lock ends in an exception, leaves its record. The next holder then knows the
+    last writer did not finish (``Hold.previous_unclean``), so that what it left half done is recovered."""
     root.mkdir(parents=True, exist_ok=True)
     path = root / LOCK_NAME
     key = str(path)
     if key in _held:  # re-entered by this process (a step of the run that holds it)
-        fd, depth = _held[key]
-        _held[key] = (fd, depth + 1)
+        hold = _held[key]
+        hold.depth += 1
         try:
-            yield
+            yield Hold(hold.fd, depth=hold.depth)
+        except BaseException:
+            hold.clean = False
+            raise
         finally:
-            fd, depth = _held[key]
-            _held[key] = (fd, depth - 1)
+            hold.depth -= 1
         return
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     deadline = time.monotonic() + wait
@@ -99,25 +119,23 @@ def data_root_lock(root: Path, wait: float = 0.0, on_wait: Callable[[str], None]
                     told = True
                 time.sleep(POLL_SECONDS)
         previous = os.pread(fd, 4096, 0).decode("utf-8", "replace")
-        with contextlib.suppress(ValueError):
+        hold = Hold(fd, previous_unclean=bool(previous.strip()))
+        with contextlib.suppress(ValueError, AttributeError):
             pid = json.loads(previous).get("pid") if previous.strip() else None
             if pid and pid != os.getpid() and not _alive(int(pid)) and on_stale is not None:
                 on_stale(f"cleared a stale data root lock left by process {pid}, which is no longer running")
         os.ftruncate(fd, 0)
         os.pwrite(fd, _holder_text().encode("utf-8"), 0)
-        _held[key] = (fd, 1)
+        _held[key] = hold
         try:
-            yield
+            yield hold
+        except BaseException:
+            hold.clean = False
+            raise
         finally:
             del _held[key]
-            os.ftruncate(fd, 0)
+            if hold.clean:
+                os.ftruncate(fd, 0)
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
-
-
-@contextlib.contextmanager
-def step_lock(root: Path, log: Callable[[str], None]) -> Iterator[None]:
-    """The lock for one Dagster step that writes: waits for another writer (saying so in the step's log)."""
-    with data_root_lock(root, wait=default_wait(), on_wait=log, on_stale=log):
-        yield

@@ -97,10 +97,14 @@ def measure_expectations(contract: Contract) -> list[dict[str, Any]]:
     return found
 
 
-def _domain(expectation: dict[str, Any]) -> tuple:
-    kwargs = expectation["kwargs"]
+def _columns(kwargs: dict[str, Any]) -> tuple[str, ...]:
+    """The columns an expectation looks at."""
     columns = kwargs.get("column_list") or [kwargs.get(k) for k in ("column", "column_A", "column_B")]
-    return expectation["type"], tuple(c for c in columns if c)
+    return tuple(str(c) for c in columns if c)
+
+
+def _domain(expectation: dict[str, Any]) -> tuple:
+    return expectation["type"], _columns(expectation["kwargs"])
 
 
 def _unique_domains(name: str, expectations: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -342,8 +346,7 @@ def _cells(result: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The error report's rows for one failed expectation (values included: the report is restricted)."""
     config = result.expectation_config
     rule = f"{config.type}: {(config.meta or {}).get('why', '')}".strip()
-    columns = [str(c) for c in (config.kwargs.get("column_list")
-                                or [config.kwargs.get(k) for k in ("column", "column_A", "column_B")]) if c]
+    columns = _columns(config.kwargs)
     if not rows:
         observed = result.result.get("observed_value")
         return [{"row_number": "", "column_name": "+".join(columns), "value": "" if observed is None else str(observed),
