@@ -301,3 +301,16 @@ def test_resubmissions_follow_the_order_of_receipt_not_file_times(paths: DataPat
     assert [s.status for s in registry.all() if s.file_name == name] == ["superseded", "superseded", "accepted"]
     assert [p.name for p in (paths.current / "referrals").glob("*BHSCT*")] == [
         "000004_BHSCT_referrals_2024-06.parquet"]
+
+
+def test_cells_without_references_count_towards_the_span(tmp_path: Path) -> None:
+    path = tmp_path / "book.xlsx"
+    cells = "".join("<c t=\"inlineStr\"><is><t>x</t></is></c>" for _ in range(parse_module.MAX_XLSX_COLUMNS + 1))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
+        book.writestr("xl/worksheets/sheet1.xml", f"<worksheet><sheetData><row>{cells}</row></sheetData></worksheet>")
+    with pytest.raises(parse_module.SubmissionError, match="spans 1 rows by 1,001 columns"):
+        parse_module.check_workbook_limits(path, "book.xlsx")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:  # the same cells, referenced, fit
+        book.writestr("xl/worksheets/sheet1.xml", '<worksheet><sheetData><row r="1"><c r="A1"/><c r="B1"/></row>'
+                      '</sheetData></worksheet>')
+    parse_module.check_workbook_limits(path, "book.xlsx")
