@@ -331,10 +331,6 @@ class IngestSummary:
             counts[s.status] = counts.get(s.status, 0) + 1
         return counts | self.skipped
 
-    @property
-    def already_received(self) -> int:
-        return self.skipped.get("already received", 0)
-
 
 def ingest_landing(paths: DataPaths, registry: Registry, conformer: Conformer, wanted: Callable[[str], bool],
                    run_id: str | None = None) -> IngestSummary:

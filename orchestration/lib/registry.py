@@ -105,13 +105,6 @@ class Registry:
         with self._con:
             yield self._con
 
-    def seen(self, file_name: str, checksum: str) -> Submission | None:
-        """A submission of the same file with the same content, if one was already received."""
-        with self._connect() as con:
-            row = con.execute("select * from submissions where file_name = ? and checksum = ? "
-                              "order by submission_id limit 1", (file_name, checksum)).fetchone()
-        return _submission(row) if row else None
-
     def add(self, file_name: str, landing_path: str, checksum: str, received_at: dt.datetime,
             run_id: str | None = None, fields_for: Callable[[int], dict[str, object]] | None = None) -> int:
         """Insert a submission (received, unless ``fields_for`` says otherwise) and, in the same transaction, the
