@@ -17,7 +17,7 @@ import functools
 import hashlib
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +32,7 @@ from orchestration.lib.landing import (
     copy_out,
     discover,
     is_settled,
+    landing_entry,
     refusal,
 )
 from orchestration.lib.lifecycle import INCOMING, Lifecycle, batch_location, error_report_path
@@ -85,8 +86,8 @@ def checked_key(registry: Registry) -> bytes:
     return key
 
 
-def write_error_report(path: Path, file_name: str, errors: pa.Table | None, message: str | None,
-                        detail: str | None = None) -> Path:
+def write_error_report(path: Path, file_name: str, errors: Iterable[dict] | None, message: str | None,
+                       detail: str | None = None) -> Path:
     """The provider's error report: every broken cell with its value (restricted: it quotes the file)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     staged = path.with_name(f".{path.name}.tmp")
@@ -95,8 +96,7 @@ def write_error_report(path: Path, file_name: str, errors: pa.Table | None, mess
         writer.writerow(["file", "row", "column", "value", "rule"])
         if message is not None:
             writer.writerow([file_name, "", "", detail or "", message])
-        if errors is not None:
-            for e in errors.to_pylist():
+        for e in errors or []:
                 writer.writerow([file_name, e["row_number"], e["column_name"], e["value"], e["rule"]])
     staged.replace(path)
     return path
@@ -184,15 +184,17 @@ class Intake:
         is gone or changed."""
         if submission.archive_path and Path(submission.archive_path).exists():
             return submission
-        landing = Path(submission.landing_path)
-        if landing.is_file() and not landing.is_symlink():
-            staged = self.paths.archive / INCOMING / f".{submission.checksum}.part"
-            staged.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            shutil.copyfile(landing, staged)
-            if sha256_of(staged) == submission.checksum:
-                self.lifecycle.archive(staged, Path(str(submission.archive_path)))
+        found = landing_entry(self.paths.landing, Path(submission.landing_path))
+        if found is not None and refusal(found) is None:
+            try:
+                copy, checksum = copy_out(self.paths.landing, found, self.paths.archive / INCOMING)
+            except (NotReady, Unreadable, FileNotFoundError):
+                copy, checksum = None, None
+            if copy is not None and checksum == submission.checksum:
+                self.lifecycle.archive(copy, Path(str(submission.archive_path)))
                 return self.registry.get(submission.submission_id)
-            staged.unlink()
+            if copy is not None:
+                copy.unlink()
         reason = (f"{submission.file_name}: an interrupted run registered this file but could not archive it, and "
                   "it is no longer in the landing area unchanged: please send it again")
         return self._reject(submission, SubmissionError(reason))
@@ -212,9 +214,8 @@ class Intake:
             return self._reject(self.registry.get(submission.submission_id), exc)
         except Exception as exc:  # anything else that goes wrong with one file: that file is refused, not the run
             return self._reject(self.registry.get(submission.submission_id), _unexpected(submission.file_name, exc))
-        self.registry.update(submission.submission_id, provider=received.provider, feed=received.contract.feed,
-                             period=received.period, layout=received.parsed.layout,
-                             rows=received.parsed.table.num_rows)
+        self.registry.update(submission.submission_id, layout=received.parsed.layout,
+                             rows=received.parsed.table.num_rows)  # provider, feed and period: set by read
         return received
 
     def read(self, submission: Submission) -> Received:
@@ -272,7 +273,7 @@ class Intake:
         submission = item.submission
         if batch.errors.num_rows:
             report = error_report_path(self.paths, submission.submission_id, submission.file_name)
-            write_error_report(report, submission.file_name, batch.errors, None)
+            write_error_report(report, submission.file_name, batch.errors.to_pylist(), None)
             self.lifecycle.quarantine(submission, _summarise(submission.file_name, batch.errors), report)
             return
         self.lifecycle.to_pending(submission, _batch_table(item, batch), item.parsed.layout)

@@ -121,6 +121,16 @@ def discover(landing: Path) -> list[LandingFile]:
     return sorted(found, key=lambda f: (f.stamp[3], f.relative))
 
 
+def landing_entry(landing: Path, path: Path) -> LandingFile | None:
+    """The landing area's entry at ``path`` as ``discover`` would list it (None if it is gone or outside)."""
+    try:
+        info = os.stat(path, follow_symlinks=False)
+        relative = path.relative_to(landing)
+    except (FileNotFoundError, ValueError):
+        return None
+    return LandingFile(path, display_name(str(relative)), _kind(info.st_mode), _stamp(info))
+
+
 def settle_seconds() -> float:
     return float(os.environ.get(SETTLE_VARIABLE, DEFAULT_SETTLE_SECONDS))
 

@@ -210,7 +210,8 @@ class Lifecycle:
         registered file in the archive, pending submissions without a batch reopened, temporary files removed.
         Runs under the data root lock, before anything reads the batches."""
         found = Recovery()
-        for submission in self.registry.all():
+        submissions = self.registry.all()
+        for submission in submissions:
             if submission.status == "received" and submission.archive_path \
                     and not Path(submission.archive_path).exists():
                 incoming = self.paths.archive / INCOMING / submission.checksum
@@ -231,7 +232,7 @@ class Lifecycle:
             else:
                 found.lost.append(f"{submission.file_name} (submission {submission.submission_id}, "
                                   f"{submission.status})")
-        found.debris = remove_debris(self.paths, self.registry.all("received"))
+        found.debris = remove_debris(self.paths, [s for s in submissions if s.status == "received"])
         return found
 
 

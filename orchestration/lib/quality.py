@@ -492,12 +492,8 @@ def gate_pending(paths: DataPaths, registry: Registry, contract: Contract, provi
         else:
             reasons = [f"{name}: failed the quality gate (suite {contract.feed}_batch): {f}" for f in result.failures]
             report = write_error_report(error_report_path(paths, submission.submission_id, name), name,
-                                        pa.Table.from_pylist(result.cells, schema=GATE_REPORT_SCHEMA), None)
+                                        result.cells, None)
             lifecycle.quarantine(submission, reasons, report)
             summary.quarantined.append(name)
             summary.failures += reasons
     return summary
-
-
-GATE_REPORT_SCHEMA = pa.schema([("row_number", pa.string()), ("column_name", pa.string()), ("value", pa.string()),
-                                ("rule", pa.string())])

@@ -153,10 +153,6 @@ class Registry:
         with self._connect() as con:
             return con.execute("select * from landings where landing_path = ?", (landing_path,)).fetchone()
 
-    def landings(self) -> dict[str, sqlite3.Row]:
-        with self._connect() as con:
-            return {row["landing_path"]: row for row in con.execute("select * from landings")}
-
     def record_landing(self, landing_path: str, stamp: tuple[int, int, int, int], checksum: str | None,
                        submission_id: int | None) -> None:
         device, inode, size, mtime_ns = stamp
