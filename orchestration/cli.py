@@ -101,8 +101,17 @@ def _preflight(paths: Any) -> int:
     registry = Registry(paths.registry)
     try:
         checked_key(registry)
-    except (KeyMismatchError, MissingKeyError) as exc:
-        print(f"cdw run: stopped before ingest: {exc}", file=sys.stderr)
+    except MissingKeyError as exc:
+        print("cdw run: stopped before reading any file: no usable pseudonymisation key. Set "
+              "CDW_PSEUDONYMISATION_KEY to the secret key from your secrets store (or CDW_ALLOW_DEMO_KEY=1 for "
+              "synthetic demo data only) and run again.", file=sys.stderr)
+        print(f"  detail: {exc}", file=sys.stderr)
+        return 2
+    except KeyMismatchError as exc:
+        print("cdw run: stopped before reading any file: the key set is not the key this data root was "
+              "pseudonymised with. Set the data root's own key, or rotate it with `cdw rebuild-batches "
+              "--rotate-key`.", file=sys.stderr)
+        print(f"  detail: {exc}", file=sys.stderr)
         return 2
     recovered = Lifecycle(paths, registry).recover()
     if recovered.moved or recovered.reopened or recovered.archived:
@@ -187,16 +196,35 @@ def _run_locked(paths: Any) -> int:
         for s in unfinished:
             print(f"    {s.status}: {s.file_name} (submission {s.submission_id})", file=sys.stderr)
     if not result.success:
+        print(_failure_sentence(result, log_path), file=sys.stderr)
         for event in result.all_events:
             if event.event_type_value in ("STEP_FAILURE", "ASSET_CHECK_EVALUATION") and event.is_failure:
                 print(f"  failed: {event.step_key}: {event.message}", file=sys.stderr)
-        print("  failed checks:", file=sys.stderr)
-        for event in result.get_asset_check_evaluations():
-            if not event.passed:
-                print(f"    {event.asset_key.to_user_string()} {event.check_name}: "
-                      f"{event.metadata.get('failures').value if event.metadata.get('failures') else ''}",
-                      file=sys.stderr)
+        failed_checks = [e for e in result.get_asset_check_evaluations() if not e.passed
+                         and e.severity.value == "ERROR"]
+        if failed_checks:
+            print("  failed checks:", file=sys.stderr)
+        for event in failed_checks:
+            failures = event.metadata.get("failures")
+            print(f"    {event.asset_key.to_user_string()} {event.check_name}"
+                  + (f": {failures.value}" if failures is not None else ""), file=sys.stderr)
     return 0 if succeeded else 1
+
+
+def _failure_sentence(result: Any, log_path: Path) -> str:
+    """One plain sentence of what stopped the run and what to do, before any detail."""
+    failed_steps = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    failed_tests = [e for e in result.get_asset_check_evaluations() if not e.passed and e.severity.value == "ERROR"
+                    and e.check_name != "quality_gate"]
+    if failed_tests:
+        names = ", ".join(sorted({e.check_name for e in failed_tests})[:5])
+        return (f"cdw run: a warehouse data test failed ({names}), so nothing new was published; every batch is "
+                f"kept. Look at the failing rows with `dbt test --select <test> --store-failures`, correct the data "
+                f"or the test, and run again (full log: {log_path}).")
+    if failed_steps:
+        return (f"cdw run: step {failed_steps[0]} failed, so nothing new was published; every batch is kept. "
+                f"The error is below and in the full log ({log_path}); correct it and run again.")
+    return f"cdw run: the run did not succeed; see the full log ({log_path})."
 
 
 def _rebuild_batches(args: argparse.Namespace) -> int:
@@ -256,7 +284,7 @@ def _status(args: argparse.Namespace) -> int:
 
 def derived_files() -> dict[Path, str]:
     """Every committed file that follows from the feed contracts: the dbt layer and the GX suites."""
-    from orchestration.lib.quality import expected_suite_files
+    from orchestration.lib.suites import expected_suite_files
     from sources.dbt_models import expected_files, hand_written
 
     files = {path: text for path, text in expected_files().items() if not hand_written(path)}

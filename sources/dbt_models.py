@@ -202,6 +202,7 @@ def expected_files() -> dict[Path, str]:
         files[MODELS_DIR / "intermediate" / f"{latest_model(contract)}.sql"] = latest_sql(contract)
         files[MODELS_DIR / "intermediate" / f"_{latest_model(contract)}.yml"] = _dump(latest)
     files[MODELS_DIR / "intermediate" / "int_identity__demographic_links.sql"] = identity_links_sql()
+    files[MODELS_DIR / "intermediate" / "int_feeds_received.sql"] = feeds_received_sql()
     files[MODELS_DIR.parent / "seeds" / "ref_code_lists.csv"] = code_lists_csv()
     return files
 
@@ -214,6 +215,25 @@ def code_lists_csv() -> str:
             label = item.label.replace('"', "'")
             lines.append(f'{name},{item.code},{item.v0 or ""},"{label}"')
     return "\n".join(lines) + "\n"
+
+
+def feeds_received_sql() -> str:
+    """Every feed of the contracts with the rows the warehouse holds: a feed no provider has sent yet has 0, and
+    the indicators built from it are not available (x), never 0."""
+    unions = "\n    union all\n".join(
+        f"    select '{c.feed}' as feed, count(*) as row_count from {{{{ ref('{c.staging_model}') }}}}"
+        for c in contracts().values())
+    return f"""{MARKER}*.yaml: edit the contracts, not this file.
+{{# One row per feed: how many rows the warehouse holds (partial onboarding: a feed may have none yet). #}}
+with feeds as (
+
+{unions}
+
+)
+
+select feed, row_count, row_count > 0 as is_received
+from feeds
+"""
 
 
 def identity_links_sql() -> str:

@@ -20,61 +20,89 @@ HEADER = ["referral_id", "child_id", "referral_date", "referral_source", "primar
           "allocated_date", "team_code", "closed_date", "record_status"]
 
 
-def _land(landing: Path, arrival: str, rows: list[dict]) -> Path:
+def _land(landing: Path, arrival: str, rows: list[dict], name: str = "BHSCT_referrals_2025-01.csv") -> Path:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=HEADER, lineterminator="\r\n")
     writer.writeheader()
     writer.writerows(rows)
-    path = landing / arrival / "BHSCT_referrals_2025-01.csv"
-    path.parent.mkdir(parents=True)
+    path = landing / arrival / name
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(buffer.getvalue(), encoding="utf-8")
     stamp = dt.datetime.fromisoformat(arrival + "T09:00").timestamp()
     os.utime(path, (stamp, stamp))
     return path
 
 
-def _published(root: Path) -> tuple[str, int]:
+def _published(root: Path, trust: str = "BHSCT") -> tuple[str, int]:
     with duckdb.connect(str(root / "published" / "analytics.duckdb"), read_only=True) as con:
         run_id = con.execute("select run_id from publication_runs").fetchone()[0]
-        january = con.execute("select count(*) from fct_referrals where provider_code = 'BHSCT' "
-                              "and referral_date >= date '2025-01-01'").fetchone()[0]
+        january = con.execute("select count(*) from fct_referrals where provider_code = ? "
+                              "and referral_date >= date '2025-01-01'", [trust]).fetchone()[0]
     return run_id, january
 
 
-def test_a_bad_month_is_quarantined_then_cured(short_landing: Path, data_dir: Path,
-                                               capsys: pytest.CaptureFixture) -> None:
+def _referrals(trust: str, child: str) -> list[dict]:
+    return [{"referral_id": f"{trust}-JAN-{n}", "child_id": child, "referral_date": f"2025-01-{10 + n}",
+             "referral_source": "SCHOOL", "primary_need": "FAMILY_STRESS", "decision_date": f"2025-01-{12 + n}",
+             "decision": "FAMILY_SUPPORT", "allocated_date": "", "team_code": f"{trust}-GW01", "closed_date": "",
+             "record_status": "active"} for n in range(3)]
+
+
+def test_one_trusts_bad_month_is_quarantined_everyone_elses_is_published_then_cured(
+        short_landing: Path, data_dir: Path, capsys: pytest.CaptureFixture) -> None:
     shutil.copytree(short_landing, data_dir / "landing")
     assert main(["run"]) == 0
     good_run, january = _published(data_dir)
     assert january == 0
 
-    rows = [{"referral_id": f"BH-JAN-{n}", "child_id": "BHC0000001", "referral_date": f"2025-01-{10 + n}",
-             "referral_source": "SCHOOL", "primary_need": "FAMILY_STRESS", "decision_date": f"2025-01-{12 + n}",
-             "decision": "FAMILY_SUPPORT", "allocated_date": "", "team_code": "BHSCT-GW01", "closed_date": "",
-             "record_status": "active"} for n in range(3)]
-    broken = [dict(rows[0], decision_date="2025-01-02"), *rows[1:]]  # decided before it was received
+    rows = _referrals("BHSCT", "BHC0000001")
+    broken = [rows[0], dict(rows[1], child_id="BHC9999999"), rows[2]]  # a child the Trust never sent
     _land(data_dir / "landing", "2025-02-06", broken)
+    children = next((data_dir / "landing").rglob("SEHSCT_children_2024-10.csv")).read_text(encoding="utf-8")
+    child = children.splitlines()[1].split(",")[0]  # a child the Trust did send
+    _land(data_dir / "landing", "2025-02-06", _referrals("SEHSCT", child), "SEHSCT_referrals_2025-01.csv")
     capsys.readouterr()
-    assert main(["run"]) == 1
+    assert main(["run"]) == 0, "one Trust's mistake stops nobody else's publication"
     said = capsys.readouterr()
-    assert "BHSCT_referrals_2025-01.csv" in said.out + said.err
-    assert "decision_date" in said.out + said.err
-    assert _published(data_dir) == (good_run, 0), "the last good publication stays"
+    assert "quarantined: BHSCT_referrals_2025-01.csv" in said.out + said.err
+    published_run, january = _published(data_dir)
+    assert published_run != good_run and january == 0
+    assert _published(data_dir, "SEHSCT")[1] == 3, "the other Trust's month is published in the same run"
     registry = Registry(data_dir / "restricted" / "registry.sqlite")
     (bad,) = [s for s in registry.all() if s.file_name == "BHSCT_referrals_2025-01.csv"]
     assert bad.status == "quarantined"
-    assert any("expect_column_pair_values_a_to_be_greater_than_b" in r and "decision_date" in r for r in bad.reasons)
+    (reason,) = [r for r in bad.reasons if "referral_child_unknown" in r]
+    assert "BHSCT_referrals_2025-01.csv" in reason and "file rows 3" in reason and "child_id" in reason
     page = re.sub(r"\s+", " ", re.sub("<[^>]+>", " ", Path(str(bad.validation_docs)).read_text(encoding="utf-8")))
-    assert "referrals_batch" in page
-    rule = page.index("Values in decision_date must always be greater than or equal to those in referral_date")
-    shown = page[rule:rule + 400]
-    assert "1 unexpected values found" in shown and "2025-01-02" in shown and str(bad.submission_id) in shown
+    assert "referrals_batch" in page and "breaks__referral_child_unknown" in page and str(bad.submission_id) in page
+
+    assert main(["run"]) == 0, "the next run, with no new file, succeeds"
+    assert _published(data_dir)[1] == 0
 
     _land(data_dir / "landing", "2025-02-20", rows)  # the corrected resubmission
     assert main(["run"]) == 0
     cured_run, january = _published(data_dir)
-    assert cured_run != good_run and january == 3
+    assert cured_run != published_run and january == 3
     statuses = {s.submission_id: (s.status, s.superseded_by) for s in registry.all()
                 if s.file_name == "BHSCT_referrals_2025-01.csv"}
     cure = max(statuses)
     assert statuses == {bad.submission_id: ("quarantined", cure), cure: ("accepted", None)}
+
+
+def test_a_first_run_holding_only_trust_feeds_publishes(short_landing: Path, data_dir: Path) -> None:
+    """A region that onboards its Trusts before its Sure Start projects and voluntary organisations."""
+    for file in short_landing.rglob("*"):
+        if file.is_file() and file.name.split("_")[0] in ("BHSCT", "NHSCT", "SEHSCT", "SHSCT", "WHSCT"):
+            target = data_dir / "landing" / file.parent.name / file.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(file, target)
+    assert main(["run"]) == 0
+    with duckdb.connect(str(data_dir / "published" / "analytics.duckdb"), read_only=True) as con:
+        assert con.execute("select count(*) from fct_referrals").fetchone()[0] > 0
+        assert con.execute("select count(*) from fct_sure_start_registrations").fetchone()[0] == 0
+        reach = con.execute("select distinct availability, value, note from mart_indicators "
+                            "where indicator = 'sure_start_reach'").fetchall()
+        looked_after = con.execute("select count(*) from mart_indicators where indicator = 'looked_after' "
+                                   "and availability = 'available' and value > 0").fetchone()[0]
+    assert reach == [("not_available", None, "Not available: a feed it is built from has not been received yet.")]
+    assert looked_after > 0

@@ -11,6 +11,7 @@ provider's own record ids by keyed hashes under their own names.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 import duckdb
@@ -20,7 +21,7 @@ import pyarrow.compute as pc
 from orchestration.lib.parse import ROW_NUMBER
 from orchestration.lib.pseudonymise import hmac_sql, normalised_text_sql, valid_hcn_sql
 from orchestration.lib.settings import SEEDS_DIR
-from sources.contract import Column, Contract, code_lists
+from sources.contract import Column, Contract, code_lists, contracts
 
 DATE_FORMATS = {"v1": "%Y-%m-%d", "v0": "%d/%m/%Y"}
 # C0 and C1 control characters and DEL (NUL among them): never part of a value, and a NUL makes a second
@@ -209,3 +210,17 @@ class Conformer:
 
 def _part(table: pa.Table, index: int) -> pa.Table:
     return table.filter(pc.equal(table["_part"], index)).drop_columns(["_part"])
+
+
+@functools.cache
+def empty_batch(feed: str) -> pa.Table:
+    """A batch of the feed with no rows: its columns and types exactly as ingest writes them (the conformer
+    conforms no rows), for a feed no provider has sent yet."""
+    contract = contracts()[feed]
+    parsed = pa.table({**{c.name: pa.array([], pa.string()) for c in contract.columns},
+                       ROW_NUMBER: pa.array([], pa.int64())})
+    with Conformer(b"\0" * 32) as conformer:
+        table = conformer.conform(parsed, contract, contract.layouts[0], "NONE", dt.date(2000, 1, 31)).table
+    return (table.append_column("submission_id", pa.array([], pa.int64()))
+            .append_column("provider_code", pa.array([], pa.string()))
+            .append_column("period", pa.array([], pa.string())))

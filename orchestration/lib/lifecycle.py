@@ -248,6 +248,18 @@ def writing(paths: DataPaths, log: Callable[[str], None]) -> Iterator[Hold]:
         yield hold
 
 
+EMPTY_BATCH = "000000_empty.parquet"  # no submission has id 0: never taken for a provider's batch
+
+
+def ensure_empty_batch(paths: DataPaths, feed: str, table: pa.Table) -> Path:
+    """A batch of no rows in the feed's current folder, so that a feed no provider has sent yet is an empty
+    table with its columns (a region onboards Trusts before Sure Start projects), not a failed build."""
+    target = paths.current / feed / EMPTY_BATCH
+    if not target.exists():
+        _write_parquet(table, target)
+    return target
+
+
 def _write_parquet(table: pa.Table, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     staged = target.with_name(f".{target.name}.{os.getpid()}.tmp")

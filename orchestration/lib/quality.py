@@ -1,10 +1,12 @@
 """The quality gate: Great Expectations suites run on every pending batch before anything is published.
 
-Each feed has two committed suites in ``expectations/``: ``<feed>_batch`` holds row expectations (derived
-from the contract, plus the hand-written rules of ``expectations/rules.yaml``), ``<feed>_batch_measures``
-holds bounds on numbers measured per batch (its row count against the provider's usual, shares of
-unrecorded fields). Every expectation carries ``meta.severity``: a failed ``error`` quarantines the batch,
-a failed ``warning`` is recorded and the batch goes on.
+Each feed has two committed suites in ``expectations/`` (written by ``cdw contracts``, see ``suites``):
+``<feed>_batch`` holds row expectations (from the contract, and one per rule of the catalogue
+``expectations/catalogue.yaml``), ``<feed>_batch_measures`` holds bounds on numbers measured per batch (its row
+count against the provider's usual, shares of unrecorded fields). Before validation the gate computes each
+catalogue rule's ``breaks__<id>`` column against the providers' current state (``rule_state``). Every
+expectation carries ``meta.severity``: a failed ``error`` quarantines the batch, a failed ``warning`` is
+recorded and the batch goes on. The gate decides; the batch lifecycle (``lifecycle``) carries it out.
 
 A batch stays the unit of decision, but one GX run covers all of a provider's pending batches of a feed:
 row expectations hold row by row (the record key is unique within ``submission_id``), measures are
@@ -25,178 +27,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-import yaml
 
+from orchestration.lib.catalogue import ERROR, WARNING, load_catalogue
 from orchestration.lib.ingest import write_error_report
 from orchestration.lib.lifecycle import Lifecycle, error_report_path
-from orchestration.lib.parse import period_bounds
 from orchestration.lib.registry import Registry
-from orchestration.lib.settings import PROJECT_ROOT, DataPaths
-from sources.contract import Contract, codes, contracts
+from orchestration.lib.rule_state import rule_flags, rule_values
+from orchestration.lib.settings import DataPaths
+from orchestration.lib.suites import load_suite_document
+from sources.contract import Contract
 
-ERROR, WARNING = "error", "warning"
-EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
-RULES = EXPECTATIONS_DIR / "rules.yaml"
 HISTORY_PERIODS = 6  # the provider's usual: the median of its last six periods
 MIN_HISTORY = 3
 MIN_ROWS = 30  # too few rows to judge a share or a ratio
-
-
-# -- the suites, derived from the contracts and the hand-written rules -------------------------------
-
-def _rules() -> dict[str, Any]:
-    return yaml.safe_load(RULES.read_text(encoding="utf-8"))
-
-
-def row_expectations(contract: Contract) -> list[dict[str, Any]]:
-    """The feed's row expectations: from the contract, then its hand-written rules."""
-    found: list[dict[str, Any]] = []
-
-    def add(kind: str, kwargs: dict[str, Any], severity: str, why: str) -> None:
-        found.append({"type": kind, "kwargs": kwargs, "meta": {"severity": severity, "why": why}})
-
-    for col in contract.columns:
-        if col.is_identifying:
-            continue
-        add("expect_column_to_exist", {"column": col.name}, ERROR, "A column of the feed contract.")
-        if col.required:
-            add("expect_column_values_to_not_be_null", {"column": col.name}, ERROR, "Required by the contract.")
-        if col.type == "code" and col.code_list:
-            add("expect_column_values_to_be_in_set", {"column": col.name, "value_set": codes(col.code_list)},
-                ERROR, f"Code list {col.code_list} (spec section 4).")
-        if col.type == "codes" and col.code_list:
-            alternatives = "|".join(codes(col.code_list))
-            add("expect_column_values_to_match_regex",
-                {"column": col.name, "regex": f"^({alternatives})(\\|({alternatives}))*$"}, ERROR,
-                f"Codes of list {col.code_list}, separated by |.")
-        if col.minimum is not None:
-            add("expect_column_values_to_be_between", {"column": col.name, "min_value": col.minimum}, ERROR,
-                f"At least {col.minimum:g}.")
-    if contract.column_by_role("local_child_id") is not None:
-        add("expect_column_values_to_not_be_null", {"column": "child_ref"}, ERROR, "Every record names its child.")
-    if contract.column_by_role("date_of_birth") is not None:
-        add("expect_column_values_to_not_be_null", {"column": "demographic_key"}, ERROR,
-            "Every child can be linked on name, date of birth and postcode.")
-    add("expect_compound_columns_to_be_unique", {"column_list": ["submission_id", *contract.batch_key]}, ERROR,
-        "A record comes once in a file (it comes again in later months).")
-    for rule in _rules().get(contract.feed, {}).get("rows", []):
-        add(rule["expectation"], rule["kwargs"], rule["severity"], rule["why"])
-    return found
-
-
-def measure_expectations(contract: Contract) -> list[dict[str, Any]]:
-    rules = _rules()
-    found = []
-    for rule in rules.get("_all_feeds", {}).get("measures", []) + rules.get(contract.feed, {}).get("measures", []):
-        found.append({"type": rule["expectation"], "kwargs": {"column": rule["measure"], **rule["kwargs"]},
-                      "meta": {"severity": rule["severity"], "why": rule["why"]}})
-    return found
-
-
-def _columns(kwargs: dict[str, Any]) -> tuple[str, ...]:
-    """The columns an expectation looks at."""
-    columns = kwargs.get("column_list") or [kwargs.get(k) for k in ("column", "column_A", "column_B")]
-    return tuple(str(c) for c in columns if c)
-
-
-def _domain(expectation: dict[str, Any]) -> tuple:
-    return expectation["type"], _columns(expectation["kwargs"])
-
-
-def _unique_domains(name: str, expectations: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """GX keeps one expectation per type and columns: a second would silently replace the first."""
-    seen: set[tuple] = set()
-    for expectation in expectations:
-        if _domain(expectation) in seen:
-            raise ValueError(f"suite {name}: two {expectation['type']} on {_domain(expectation)[1]}; "
-                             "give the second its own measure or column")
-        seen.add(_domain(expectation))
-    return expectations
-
-
-def suite_documents(contract: Contract) -> dict[str, dict[str, Any]]:
-    """The feed's two suites as the JSON documents committed in expectations/."""
-    source = f"sources/contracts/{contract.feed}.yaml and expectations/rules.yaml"
-    return {
-        f"{contract.feed}_batch": {
-            "name": f"{contract.feed}_batch",
-            "meta": {"generated_by": "cdw contracts", "from": source,
-                     "notes": "Row expectations; the record key is unique within submission_id."},
-            "expectations": _unique_domains(f"{contract.feed}_batch", row_expectations(contract))},
-        f"{contract.feed}_batch_measures": {
-            "name": f"{contract.feed}_batch_measures",
-            "meta": {"generated_by": "cdw contracts", "from": source,
-                     "notes": "One row per batch: submission_id and the measures of orchestration/lib/quality.py."},
-            "expectations": _unique_domains(f"{contract.feed}_batch_measures", measure_expectations(contract))},
-    }
-
-
-def expected_suite_files() -> dict[Path, str]:
-    return {EXPECTATIONS_DIR / f"{name}.json": json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-            for contract in contracts().values() for name, document in suite_documents(contract).items()}
-
-
-def load_suite_document(name: str) -> dict[str, Any]:
-    return json.loads((EXPECTATIONS_DIR / f"{name}.json").read_text(encoding="utf-8"))
-
-
-# -- context the rules need: ages, and the placement's episode -----------------------------------------
-
-def _age(birth_month: pd.Series, day: pd.Series) -> pd.Series:
-    """Whole years from the first of the month of birth (as the warehouse counts ages)."""
-    birth, when = pd.to_datetime(birth_month), pd.to_datetime(day)
-    return ((when.dt.year - birth.dt.year) * 12 + when.dt.month - birth.dt.month) // 12
-
-
-def _lookup(paths: DataPaths, feed: str, providers: list[str], columns: str, key: str) -> pd.DataFrame:
-    """The latest accepted or pending rows of another feed of the same providers."""
-    files = [str(p) for folder in (paths.current / feed, paths.pending / feed) if folder.exists()
-             for p in folder.glob("*.parquet")]
-    if not files:
-        return pd.DataFrame()
-    listed = ", ".join(f"'{f}'" for f in files)
-    wanted = ", ".join(f"'{p}'" for p in providers)
-    with duckdb.connect() as con:  # its own connection: the module's default one may be busy elsewhere
-        return con.sql(
-            f"select {columns} from read_parquet([{listed}], union_by_name = true) "
-            f"where provider_code in ({wanted}) qualify row_number() over "
-            f"(partition by provider_code, {key} order by period desc, submission_id desc) = 1").df()
-
-
-def add_context(frame: pd.DataFrame, contract: Contract, paths: DataPaths | None) -> pd.DataFrame:
-    """Columns the hand-written rules look at, derived from the batch (and the provider's other feeds)."""
-    feed = contract.feed
-    if frame.empty:
-        return frame
-    if feed == "children":
-        period_end = frame["period"].map(lambda p: period_bounds(p)[1])
-        frame["age_at_period_end"] = _age(frame["birth_month"], period_end)
-    elif feed == "sure_start_registrations":
-        frame["age_at_registration"] = _age(frame["birth_month"], frame["registration_date"])
-    elif feed == "family_support":
-        frame["age_at_referral"] = _age(frame["birth_month"], frame["referral_date"])
-    elif feed in ("placements", "care_leavers") and paths is not None:
-        providers = sorted(frame["provider_code"].unique())
-        if feed == "placements":
-            episodes = _lookup(paths, "care_episodes", providers,
-                               "provider_code, episode_id, start_date as episode_start_date, "
-                               "end_date as episode_end_date", "episode_id")
-            columns = ["episode_start_date", "episode_end_date"]
-            frame = frame.merge(episodes, how="left", on=["provider_code", "episode_id"]) if not episodes.empty \
-                else frame.assign(**{c: pd.NaT for c in columns})
-        else:
-            children = _lookup(paths, "children", providers, "provider_code, child_ref, birth_month", "child_ref")
-            frame = frame.merge(children, how="left", on=["provider_code", "child_ref"]) if not children.empty \
-                else frame.assign(birth_month=pd.NaT)
-            frame["age_at_contact"] = _age(frame["birth_month"], frame["contact_date"])
-    for col in frame.columns:
-        if col.endswith("_date") or col == "birth_month":
-            frame[col] = pd.to_datetime(frame[col])
-    return frame
 
 
 # -- measures of a whole batch ----------------------------------------------------------------------
@@ -322,18 +168,27 @@ def _checkpoint(root: str | None, suite_name: str) -> Any:
     return checkpoint
 
 
+def _rows_shown(rows: list[dict[str, Any]]) -> str:
+    numbers = sorted({int(r["source_row_number"]) for r in rows if r.get("source_row_number") is not None})
+    return ", ".join(str(n) for n in numbers[:10]) + (" …" if len(numbers) > 10 else "")
+
+
 def _describe(result: Any, rows: list[dict[str, Any]]) -> str:
     """A failed expectation in words: the rule, its columns and the rows of the file that broke it, never a value
     (the values go to the error report)."""
     config = result.expectation_config
+    meta = config.meta or {}
+    why = meta.get("why", "")
+    if "columns" in meta:  # a catalogue row rule
+        return (f"rule {meta['rule']} ({meta['severity']}): {why} Column(s) {', '.join(meta['columns'])}; "
+                f"{len(rows)} row(s) (file rows {_rows_shown(rows)}). Source: {meta.get('source', '')}.")
     kwargs = {k: v for k, v in config.kwargs.items() if k not in ("batch_id", "value_set", "regex")}
-    why = (config.meta or {}).get("why", "")
+    prefix = f"rule {meta['rule']} ({meta['severity']}): " if "rule" in meta else ""
     if rows:
-        numbers = sorted({int(r["source_row_number"]) for r in rows if r.get("source_row_number") is not None})
-        shown = ", ".join(str(n) for n in numbers[:10]) + (" …" if len(numbers) > 10 else "")
-        return f"{config.type} {kwargs}: {len(rows)} unexpected row(s) (file rows {shown}). {why}".strip()
+        return f"{prefix}{config.type} {kwargs}: {len(rows)} unexpected row(s) (file rows {_rows_shown(rows)}). " \
+               f"{why}".strip()
     observed = result.result.get("observed_value")
-    return f"{config.type} {kwargs}" + (f": observed {observed}" if observed is not None else "") + f". {why}"
+    return f"{prefix}{config.type} {kwargs}" + (f": observed {observed}" if observed is not None else "") + f". {why}"
 
 
 def _plain(value: Any) -> Any:
@@ -342,10 +197,25 @@ def _plain(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
-def _cells(result: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+RowLookup = Callable[[int, int], "pd.Series | None"]
+
+
+def _cells(result: Any, rows: list[dict[str, Any]], contract: Contract | None,
+           lookup: RowLookup | None) -> list[dict[str, Any]]:
     """The error report's rows for one failed expectation (values included: the report is restricted)."""
     config = result.expectation_config
-    rule = f"{config.type}: {(config.meta or {}).get('why', '')}".strip()
+    meta = config.meta or {}
+    rule_id = meta.get("rule")
+    rule = f"{rule_id or config.type}: {meta.get('why', '')}".strip()
+    if "columns" in meta and contract is not None and lookup is not None:
+        catalogue_rule = next(r for r in load_catalogue().row_rules(contract.feed) if r.id == rule_id)
+        cells = []
+        for r in rows:
+            row = lookup(int(r["submission_id"]), int(r["source_row_number"]))
+            cells.append({"row_number": str(r["source_row_number"]), "column_name": "+".join(meta["columns"]),
+                          "value": rule_values(row, catalogue_rule, contract) if row is not None else "",
+                          "rule": rule})
+        return cells
     columns = _columns(config.kwargs)
     if not rows:
         observed = result.result.get("observed_value")
@@ -355,8 +225,14 @@ def _cells(result: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
              "value": "|".join(str(_plain(r[c])) for c in columns if c in r), "rule": rule} for r in rows]
 
 
+def _columns(kwargs: dict[str, Any]) -> tuple[str, ...]:
+    columns = kwargs.get("column_list") or [kwargs.get(k) for k in ("column", "column_A", "column_B")]
+    return tuple(str(c) for c in columns if c)
+
+
 def run_suite(frame: pd.DataFrame, suite_name: str, submissions: list[int], root: str | None,
-              run_name: str) -> tuple[dict[int, GateResult], Any]:
+              run_name: str, contract: Contract | None = None, lookup: RowLookup | None = None
+              ) -> tuple[dict[int, GateResult], Any]:
     """Validate several batches' rows in one GX run; attribute each failure to the batches that broke it."""
     results = {sid: GateResult(success=True) for sid in submissions}
     if frame.empty or not load_suite_document(suite_name)["expectations"]:
@@ -380,13 +256,8 @@ def run_suite(frame: pd.DataFrame, suite_name: str, submissions: list[int], root
             else:
                 results[sid].success = False
                 results[sid].failures.append(description)
-                results[sid].cells += _cells(result, rows)
+                results[sid].cells += _cells(result, rows, contract, lookup)
     return results, identifier
-
-
-def _frame(paths: list[Path]) -> pd.DataFrame:
-    table = pa.concat_tables([pq.read_table(p) for p in paths], promote_options="default")
-    return table.to_pandas()
 
 
 def validate_batches(batches: dict[int, Path], contract: Contract, paths: DataPaths | None = None,
@@ -400,8 +271,21 @@ def validate_batches(batches: dict[int, Path], contract: Contract, paths: DataPa
     """
     root = str(paths.root) if paths is not None else None
     submissions = list(batches)
-    frame = add_context(_frame(list(batches.values())), contract, paths)
-    results, rows_id = run_suite(frame, f"{contract.feed}_batch", submissions, root, run_name)
+    raw = pa.concat_tables([pq.read_table(p) for p in batches.values()], promote_options="default")
+    providers = sorted(set(raw.column("provider_code").to_pylist()))
+    flags = rule_flags(raw, contract, paths, providers)
+    frame = raw.to_pandas()
+    for name in flags.column_names:
+        frame[name] = flags.column(name).to_pandas()
+    indexed = frame.set_index(["submission_id", "source_row_number"], drop=False) if not frame.empty else frame
+
+    def lookup(submission_id: int, row_number: int) -> pd.Series | None:
+        try:
+            return indexed.loc[(submission_id, row_number)]
+        except KeyError:
+            return None
+
+    results, rows_id = run_suite(frame, f"{contract.feed}_batch", submissions, root, run_name, contract, lookup)
     grouped = dict(tuple(frame.groupby("submission_id"))) if not frame.empty else {}
     base = {sid: base_measures(grouped.get(sid, frame.iloc[0:0])) for sid in submissions}
     where = {int(sid): (str(part["provider_code"].iloc[0]), str(part["period"].iloc[0]))

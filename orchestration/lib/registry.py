@@ -153,6 +153,13 @@ class Registry:
         with self._connect() as con:
             return con.execute("select * from landings where landing_path = ?", (landing_path,)).fetchone()
 
+    def landing_stamps(self) -> dict[str, tuple[int, int, int, int]]:
+        """What was last seen at every landing path (device, inode, size, modification time): the one record of
+        what was received, which the landing sensor and every run ask."""
+        with self._connect() as con:
+            rows = con.execute("select landing_path, device, inode, size, mtime_ns from landings").fetchall()
+        return {r["landing_path"]: (r["device"], r["inode"], r["size"], r["mtime_ns"]) for r in rows}
+
     def record_landing(self, landing_path: str, stamp: tuple[int, int, int, int], checksum: str | None,
                        submission_id: int | None) -> None:
         device, inode, size, mtime_ns = stamp

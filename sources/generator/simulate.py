@@ -55,7 +55,8 @@ NEEDS = {
 AGE_AT_REFERRAL = {0: 0.10, 1: 0.055, 2: 0.055, 3: 0.055, 4: 0.055, **{a: 0.047 for a in range(5, 12)},
                    **{a: 0.0625 for a in range(12, 16)}, 16: 0.05, 17: 0.05}
 ABUSE = {"NEG": 0.46, "PHY": 0.34, "EMO": 0.15, "SEX": 0.05}
-PLACEMENT_TYPES = {"FOSTER_KIN": 0.34, "FOSTER_NONKIN": 0.50, "PLACED_WITH_PARENTS": 0.06, "RESIDENTIAL": 0.06,
+# Placed with parents is drawn a little more often than its 6% because it cannot follow an Article 21 agreement.
+PLACEMENT_TYPES = {"FOSTER_KIN": 0.33, "FOSTER_NONKIN": 0.49, "PLACED_WITH_PARENTS": 0.08, "RESIDENTIAL": 0.06,
                    "SUPPORTED_LIVING": 0.02, "SECURE": 0.005, "OTHER": 0.025}
 PLACEMENT_SECTORS = {
     "RESIDENTIAL": {"STATUTORY": 0.55, "VOLUNTARY": 0.10, "PRIVATE": 0.35},
@@ -70,6 +71,7 @@ CHILD_IN_NEED_OPEN_DAYS = 820
 CP_REGISTERED_DAYS = 365
 CARE_SHORT_STAY_DAYS = 120
 CARE_LONG_STAY_DAYS = 3000
+EMERGENCY_DAYS = {"PP": (1, 3), "EPO": (2, 15)}  # shortest and longest stay under an emergency legal status
 PLACEMENT_MOVES_PER_YEAR = 0.35
 # Sure Start and family support (spec section 6).
 SURE_START_REGISTRATION_RATE = 0.75
@@ -144,6 +146,10 @@ class TrustSimulation:
         self.known_children: dict[str, list[Person]] = defaultdict(list)
         self.trust_persons: list[Person] = []
         self.pending: list[tuple[dt.date, Person, str]] = []  # scheduled re-referrals (CP re-registration)
+        # When each child's current episode of care and registration end: a child has one of each at a time
+        # (the quality gate refuses overlapping episodes and registrations).
+        self.in_care_until: dict[tuple[str, str], dt.date] = {}
+        self.registered_until: dict[tuple[str, str], dt.date] = {}
 
     # -- identifiers ---------------------------------------------------------------
     def new_id(self, trust: str, kind: str) -> str:
@@ -291,10 +297,13 @@ class TrustSimulation:
         if rng.random() < 0.2:
             categories.append(_pick(rng, ABUSE))
         eighteenth = person.birthday(18)
+        if registered < self.registered_until.get((trust, child_id), dt.date.min):
+            return self.registered_until[(trust, child_id)]  # already on the register
         ended = registered + dt.timedelta(days=90 + int(rng.expovariate(1 / (CP_REGISTERED_DAYS - 90))))
         reason = _pick(rng, {"NO_LONGER_AT_RISK": 0.8, "MOVED_AWAY": 0.07, "TRANSFERRED": 0.05, "OTHER": 0.08})
         if ended >= eighteenth:
             ended, reason = eighteenth, "REACHED_18"
+        self.registered_until[(trust, child_id)] = ended
         self.world.add(Record("child_protection", trust, {
             "registration_id": self.new_id(trust, "P"), "child_id": child_id, "registration_date": registered,
             "category": "|".join(sorted(set(categories))), "deregistration_date": ended,
@@ -310,6 +319,8 @@ class TrustSimulation:
         eighteenth = person.birthday(18)
         if started >= eighteenth:
             return started  # turns 18 first: never looked after
+        if started < self.in_care_until.get((trust, child_id), dt.date.min):
+            return self.in_care_until[(trust, child_id)]  # already looked after
         short = rng.random() < 0.25
         stay = rng.expovariate(1 / (CARE_SHORT_STAY_DAYS if short else CARE_LONG_STAY_DAYS))
         ended = started + dt.timedelta(days=int(stay) + 7)
@@ -325,22 +336,28 @@ class TrustSimulation:
                                      "TRANSFERRED": 0.05, "OTHER": 0.05})
         episode_id = self.new_id(trust, "E")
         legal = _pick(rng, {"CO": 0.45, "ICO": 0.2, "VA": 0.25, "EPO": 0.04, "PP": 0.04, "OTHER": 0.02})
+        if legal in EMERGENCY_DAYS:  # police protection (72 hours) and an EPO (8 days, extended once by 7)
+            low, high = EMERGENCY_DAYS[legal]
+            ended = min(started + dt.timedelta(days=low + int(stay) % (high - low + 1)), eighteenth)
+            end_reason = "AGE_18" if ended == eighteenth else "RETURN_HOME"
+        self.in_care_until[(trust, child_id)] = ended
         self.world.add(Record("care_episodes", trust, {
             "episode_id": episode_id, "child_id": child_id, "start_date": started, "legal_status": legal,
             "end_date": ended, "end_reason": end_reason, "record_status": "active",
         }, started))
-        self.placements(trust, child_id, episode_id, started, ended)
+        self.placements(trust, child_id, episode_id, started, ended, person, legal)
         self.reviews(trust, child_id, episode_id, person, started, ended)
         if end_reason in ("AGE_18", "LEFT_16_17"):
             self.care_leaver(trust, child_id, person)
         return ended
 
-    def placements(self, trust: str, child_id: str, episode_id: str, started: dt.date, ended: dt.date) -> None:
+    def placements(self, trust: str, child_id: str, episode_id: str, started: dt.date, ended: dt.date,
+                   person: Person, legal: str) -> None:
         rng = self.rng
         day = started
         while day < ended:
             move = day + dt.timedelta(days=int(rng.expovariate(PLACEMENT_MOVES_PER_YEAR / 365.25)) + 1)
-            placement_type = _pick(rng, PLACEMENT_TYPES)
+            placement_type = _eligible(_pick(rng, PLACEMENT_TYPES), person.age_on(day), legal)
             sector = _pick(rng, PLACEMENT_SECTORS.get(placement_type, PLACEMENT_SECTORS["default"]))
             cost = WEEKLY_COST[placement_type] * (1.6 if sector == "PRIVATE" else 1.0) * rng.uniform(0.8, 1.25)
             last = move >= ended
@@ -564,6 +581,18 @@ def simulate(start: dt.date, end: dt.date, scale: float, seed: int) -> World:
     trusts.run()
     CommunitySimulation(world, rng, scale, trusts).run()
     return world
+
+
+def _eligible(placement_type: str, age: int, legal: str) -> str:
+    """The placement type drawn, or what a child of this age and legal status would have instead: supported
+    living from 16, secure accommodation from 10, never placed with parents when accommodated by agreement."""
+    if placement_type == "SUPPORTED_LIVING" and age < 16:
+        return "FOSTER_NONKIN"
+    if placement_type == "SECURE" and age < 10:
+        return "RESIDENTIAL"
+    if placement_type == "PLACED_WITH_PARENTS" and legal == "VA":
+        return "FOSTER_KIN"
+    return placement_type
 
 
 def _pick(rng: random.Random, weights: dict) -> str:

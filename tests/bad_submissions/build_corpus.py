@@ -22,6 +22,11 @@ REFERRALS_V0 = ("REFERRAL_ID,CLIENT_NO,REFERRAL_DT,REFERRAL_SOURCE,PRIMARY_NEED,
 CHILDREN = ("child_id,hcn,forename,surname,date_of_birth,sex,religion,ethnicity,disability,first_language,"
             "interpreter_required,postcode,record_status")
 CP = "registration_id,child_id,registration_date,category,deregistration_date,deregistration_reason,record_status"
+CHILDREN_V0 = (CHILDREN.upper().replace("CHILD_ID", "CLIENT_NO").replace("HCN", "H_C_NO")
+               .replace("FORENAME", "FIRST_NAME").replace("SURNAME", "LAST_NAME").replace("DATE_OF_BIRTH", "DOB")
+               .replace("SEX", "GENDER").replace("ETHNICITY", "ETHNIC_ORIGIN").replace("DISABILITY", "DISABLED")
+               .replace("FIRST_LANGUAGE", "LANGUAGE").replace("INTERPRETER_REQUIRED", "INTERPRETER")
+               .replace("POSTCODE", "POST_CODE").replace("RECORD_STATUS", "REC_STATUS"))
 WORKFORCE = ("snapshot_date,team_code,service_area,funded_fte,staff_in_post_fte,agency_fte,vacant_fte,"
              "long_term_absence_fte,open_cases,unallocated_cases")
 
@@ -101,12 +106,13 @@ def build() -> None:
     csv_file("BHSCT_referrals_2024-05.csv", REFERRALS, [referral(n, "2024-05") for n in range(1, 4)])
     csv_file("SHSCT_referrals_2024-05.csv", REFERRALS_V0, ["R1,C1,03/05/2024,1,4,07/05/2024,3,,T01,,1"])
     xlsx_file("NHSCT_referrals_2024-10.xlsx", [REFERRALS.split(","), referral(1, "2024-10").split(",")])
-    csv_file("WHSCT_children_2024-06.csv", CHILDREN.upper().replace("CHILD_ID", "CLIENT_NO")
-             .replace("HCN", "H_C_NO").replace("FORENAME", "FIRST_NAME").replace("SURNAME", "LAST_NAME")
-             .replace("DATE_OF_BIRTH", "DOB").replace("SEX", "GENDER").replace("ETHNICITY", "ETHNIC_ORIGIN")
-             .replace("DISABILITY", "DISABLED").replace("FIRST_LANGUAGE", "LANGUAGE")
-             .replace("INTERPRETER_REQUIRED", "INTERPRETER").replace("POSTCODE", "POST_CODE")
-             .replace("RECORD_STATUS", "REC_STATUS"),
+    # The children the good referrals are about (the gate refuses a referral for a child the Trust never sent).
+    csv_file("BHSCT_children_2024-05.csv", CHILDREN,
+             [f"C{n:05d},,Niamh,Doherty,2016-01-1{n},F,CATH,WHIT,N,en,N,BT12 4AB,active" for n in range(1, 4)])
+    csv_file("NHSCT_children_2024-10.csv", CHILDREN,
+             ["C00001,,Piotr,Nowak,2013-07-21,M,NREC,OTHR,N,pl,Y,BT43 5AB,active"])
+    csv_file("SHSCT_children_2024-05.csv", CHILDREN_V0, ["C1,,Ciarán,Murphy,02/02/2012,1,1,1,2,ga,N,BT35 6AB,1"])
+    csv_file("WHSCT_children_2024-06.csv", CHILDREN_V0,
              [f"9001,{hcns[2]},Órla,O'Hagan,05/03/2015,2,1,1,2,ga,N,BT48 7AB,1"])
 
 

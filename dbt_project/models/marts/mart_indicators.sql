@@ -132,9 +132,20 @@ counts as (
 
 catalogue as (
 
-    select indicator, unit, extra_breakdowns
+    select indicator, unit, extra_breakdowns, source_feeds
     from {{ ref('ref_indicators') }}
     where mart = 'mart_indicators'
+
+),
+
+not_received as (
+
+    -- indicators built from a feed no provider has sent yet (partial onboarding): not available, never 0
+    select distinct catalogue.indicator
+    from catalogue
+    inner join {{ ref('int_feeds_received') }} as feeds
+        on '|' || catalogue.source_feeds || '|' like '%|' || feeds.feed || '|%'
+    where not feeds.is_received
 
 ),
 
@@ -256,6 +267,7 @@ judged as (
     select
         filled.*,
         case
+            when filled.indicator in (select not_received.indicator from not_received) then 'not_received'
             when filled.unit = 'count' then 'available'
             when filled.indicator = 'sure_start_reach' and filled.breakdown = 'age_band'
                 and filled.breakdown_value not in ('under_1', '1_4') then 'not_applicable'
@@ -297,9 +309,10 @@ select
         when indicator = 'sure_start_reach' then 100 * counted / population
         else 100 * counted / cases
     end as value,
-    availability,
+    case when availability = 'not_received' then 'not_available' else availability end as availability,
     case
         when availability = 'available' then cast(null as {{ dbt.type_string() }})
+        when availability = 'not_received' then 'Not available: a feed it is built from has not been received yet.'
         when unit = 'rate_per_10000' and breakdown_value = '18_plus'
             then 'The population for rates is children aged 0 to 17.'
         when indicator = 'sure_start_reach' and breakdown = 'age_band'

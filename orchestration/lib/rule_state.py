@@ -1,0 +1,187 @@
+"""Evaluate the catalogue's row rules on batches, against the providers' current state in the warehouse.
+
+A rule may look beyond its own row: at the same child's other records, at the episode a placement belongs
+to, at what the provider sent before. It reads them as tables of one DuckDB connection:
+
+- ``state_<feed>``: every version of each record of these providers, from their accepted batches and the
+  batches pending in this run (a placement may arrive in the same run as its episode). A feed with no batch
+  yet is an empty table with its columns.
+- ``accepted_<feed>``: the same from the accepted batches only (what the provider sent before this run).
+
+A row is checked against the state as at its own period: a rule's ``from state_<feed> o where`` reads, for
+each record, the version the provider had sent by the row's period (the latest of those periods), and never
+a deleted one. So January's placement is not compared with the episode as March left it, when a provider's
+months arrive together.
+- ``ref_teams``: the teams list the warehouse ships.
+
+Each rule becomes a boolean column ``breaks__<id>`` of the batch's rows; the quality gate hands the columns to
+Great Expectations, which decides. Only the tables the feed's rules read are built.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import OrderedDict
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from orchestration.lib.catalogue import RowRule, load_catalogue
+from orchestration.lib.conform import empty_batch
+from orchestration.lib.parse import period_bounds
+from orchestration.lib.settings import SEEDS_DIR, DataPaths
+from sources.contract import Contract, contracts
+
+MACROS = (
+    # The youngest and the oldest a child born in the month can be on the day, in whole years.
+    "create or replace macro age_min(birth_month, day) as datesub('year', last_day(birth_month), day)",
+    "create or replace macro age_max(birth_month, day) as datesub('year', birth_month, day)",
+    "create or replace macro open_end(day) as coalesce(day, date '9999-12-31')",
+)
+CONTEXT_COLUMNS = ("period_start", "period_end", "child_birth_month")
+AS_AT = re.compile(r"\bfrom (state|accepted)_([a-z_]+) ([a-z]+) where\b")
+
+
+def _files(paths: DataPaths, feed: str, pending: bool, providers: list[str]) -> list[str]:
+    """The providers' batches of the feed (a batch file is named ``<id>_<provider>_<feed>_<period>.parquet``)."""
+    folders = [paths.current / feed] + ([paths.pending / feed] if pending else [])
+    wanted = set(providers)
+    return sorted(str(p) for folder in folders if folder.exists() for p in folder.glob("*.parquet")
+                  if p.name.split("_", 2)[1] in wanted)
+
+
+def _quoted(values: list[str]) -> str:
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+
+
+# The state tables of recent gate calls, by what they were made from: a Trust's children are read once for
+# the seven feeds whose rules look at them, not seven times, when one process gates them all (cdw run).
+_STATE_CACHE: OrderedDict[tuple, pa.Table] = OrderedDict()
+_STATE_CACHE_SIZE = 8
+
+
+def _state_table(con: duckdb.DuckDBPyConnection, contract: Contract, files: list[str],
+                 providers: list[str]) -> pa.Table:
+    """Every version of each record of these providers, each with the period it was sent in (``_from``), the
+    period of the next version (``_to``, empty for the latest) and whether it is active."""
+    stamps = tuple((f, os.stat(f).st_mtime_ns) for f in files)
+    key = (contract.feed, tuple(providers), stamps)
+    if key in _STATE_CACHE:
+        _STATE_CACHE.move_to_end(key)
+        return _STATE_CACHE[key]
+    con.register(f"_empty_{contract.feed}", empty_batch(contract.feed))
+    sources = f"select * from _empty_{contract.feed}"
+    if files:
+        sources += f" union all by name select * from read_parquet([{_quoted(files)}], union_by_name = true)"
+    record_key = ", ".join(contract.batch_key)
+    active = "coalesce(record_status, 'active') <> 'deleted'" if "record_status" in \
+        {c.name for c in contract.columns} else "true"
+    table = con.sql(
+        f"select *, period as _from, "
+        f"lead(period) over (partition by provider_code, {record_key} order by period, submission_id) as _to, "
+        f"{active} as _active from ({sources}) where provider_code in ({_quoted(providers) or 'null'})"
+    ).to_arrow_table()
+    _STATE_CACHE[key] = table
+    while len(_STATE_CACHE) > _STATE_CACHE_SIZE:
+        _STATE_CACHE.popitem(last=False)
+    return table
+
+
+def _create_state(con: duckdb.DuckDBPyConnection, name: str, contract: Contract, files: list[str],
+                  providers: list[str], registered: pa.Table | None = None) -> None:
+    """``name``: the state table of the feed (see ``_state_table``), with ``registered`` rows added when there
+    is no data root (the batches validated are then the only state there is)."""
+    if registered is None:
+        con.register(name, _state_table(con, contract, files, providers))
+        return
+    con.register(f"_rows_{name}", registered)
+    con.register(f"_empty_{contract.feed}", empty_batch(contract.feed))
+    record_key = ", ".join(contract.batch_key)
+    active = "coalesce(record_status, 'active') <> 'deleted'" if "record_status" in \
+        {c.name for c in contract.columns} else "true"
+    con.execute(
+        f"create temp table {name} as select *, period as _from, lead(period) over (partition by provider_code, "
+        f"{record_key} order by period, submission_id) as _to, {active} as _active from ("
+        f"select * from _empty_{contract.feed} union all by name select * from _rows_{name})")
+
+
+def as_at_row_period(sql: str) -> str:
+    """A rule's SQL with every ``from state_<feed> <alias> where`` (or ``accepted_``) limited to the version of
+    each record current at the row's period, and active."""
+    return AS_AT.sub(lambda m: f"{m.group(0)} {m.group(3)}._from <= b.period and "
+                               f"({m.group(3)}._to is null or {m.group(3)}._to > b.period) and "
+                               f"{m.group(3)}._active and", sql)
+
+
+def _periods(table: pa.Table) -> pa.Table:
+    periods = sorted(set(table.column("period").to_pylist()))
+    bounds = [period_bounds(str(p)) for p in periods]
+    return pa.table({"period": pa.array(periods, pa.string()),
+                     "period_start": pa.array([b[0] for b in bounds], pa.date32()),
+                     "period_end": pa.array([b[1] for b in bounds], pa.date32())})
+
+
+def rule_flags(table: pa.Table, contract: Contract, paths: DataPaths | None, providers: list[str]) -> pa.Table:
+    """For each row of the batches (in their order): the context columns rules read (the period's bounds, the
+    child's month of birth) and one ``breaks__<id>`` column per catalogue rule of the feed."""
+    rules = load_catalogue().row_rules(contract.feed)
+    has_birth = contract.column_by_role("date_of_birth") is not None
+    needs_children = not has_birth and contract.column_by_role("local_child_id") is not None
+    tables: set[tuple[str, str]] = {t for rule in rules for t in rule.tables()}
+    if needs_children:
+        tables.add(("state", "children"))
+    with duckdb.connect() as con:
+        for statement in MACROS:
+            con.execute(statement)
+        con.register("batch_rows", table.append_column("_i", pa.array(range(table.num_rows), pa.int64())))
+        con.register("periods", _periods(table))
+        con.execute("create temp table batch as select * from batch_rows join periods using (period)")
+        for kind, feed in sorted(tables):
+            files = _files(paths, feed, kind == "state", providers) if paths is not None else []
+            # Without a data root the batches validated are the only state there is.
+            alone = paths is None and kind == "state" and feed == contract.feed
+            _create_state(con, f"{kind}_{feed}", contracts()[feed], files, providers, table if alone else None)
+        if any("ref_teams" in r.breaks for r in rules):
+            teams = str(SEEDS_DIR / "ref_teams.csv").replace("'", "''")
+            con.execute(f"create temp table ref_teams as select * from read_csv('{teams}', all_varchar = true)")
+        birth = "batch.birth_month" if has_birth else "children.birth_month" if needs_children else "null::date"
+        join = ("left join state_children children on children.provider_code = batch.provider_code "
+                "and children.child_ref = batch.child_ref and children._from <= batch.period "
+                "and (children._to is null or children._to > batch.period) and children._active"
+                ) if needs_children else ""
+        con.execute(f"create temp table b as select batch.*, cast({birth} as date) as child_birth_month "
+                    f"from batch {join}")
+        columns = set(table.column_names)
+        checked = "coalesce(b.record_status, 'active') <> 'deleted'" if "record_status" in columns else "true"
+        flags = "".join(f", coalesce({checked} and ({as_at_row_period(rule.breaks)}), false) as {rule.flag}"
+                        for rule in rules)
+        return con.sql(f"select b.period_start, b.period_end, b.child_birth_month{flags} from b order by b._i"
+                       ).to_arrow_table()
+
+
+def rule_values(row: pd.Series, rule: RowRule, contract: Contract) -> str:
+    """The values of a rule's columns in one row, for the error report (restricted). Columns that never leave
+    ingest (names, dates of birth, the provider's own ids) show what the batch holds instead, or nothing."""
+    shown = []
+    by_name = {c.name: c for c in contract.columns}
+    for name in rule.columns:
+        column = by_name[name]
+        if column.is_record_id or column.role == "local_child_id":
+            shown.append(f"{name}: (see the file's row)")
+        elif column.role == "date_of_birth":
+            shown.append(f"month of birth {_text(row.get('birth_month'))}")
+        else:
+            shown.append(f"{name}: {_text(row.get(name))}")
+    if "child_birth_month" in rule.breaks and contract.column_by_role("date_of_birth") is None:
+        shown.append(f"child's month of birth {_text(row.get('child_birth_month'))}")
+    return "; ".join(shown)
+
+
+def _text(value: object) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
+        return ""
+    if hasattr(value, "date") and callable(value.date):
+        return str(value.date())
+    return str(value)
