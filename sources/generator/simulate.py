@@ -587,9 +587,9 @@ def _eligible(placement_type: str, age: int, legal: str) -> str:
     """The placement type drawn, or what a child of this age and legal status would have instead: supported
     living from 16, secure accommodation from 10, never placed with parents when accommodated by agreement."""
     if placement_type == "SUPPORTED_LIVING" and age < 16:
-        return "FOSTER_NONKIN"
+        return "OTHER"
     if placement_type == "SECURE" and age < 10:
-        return "RESIDENTIAL"
+        return "OTHER"
     if placement_type == "PLACED_WITH_PARENTS" and legal == "VA":
         return "FOSTER_KIN"
     return placement_type
