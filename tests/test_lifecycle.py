@@ -34,9 +34,22 @@ def landed(data_dir: Path) -> tuple[DataPaths, Registry, Lifecycle]:
     return paths, registry, Lifecycle(paths, registry)
 
 
-def test_final_states_have_no_way_out_but_superseded() -> None:
-    assert {state for state, nexts in TRANSITIONS.items() if not nexts} == FINAL - {"accepted"}
-    assert TRANSITIONS["accepted"] == {"superseded"}
+def test_final_states_have_no_way_out_but_supersession_and_withdrawal() -> None:
+    assert {state for state, nexts in TRANSITIONS.items() if not nexts} == FINAL - {"accepted", "superseded"}
+    assert TRANSITIONS["accepted"] == {"superseded", "quarantined"}
+    assert TRANSITIONS["superseded"] == {"accepted"}
+
+
+def test_a_withdrawn_batch_gives_its_place_back_to_the_batch_it_superseded(landed: tuple) -> None:
+    paths, registry, lifecycle = landed
+    lifecycle.accept(registry.get(1))
+    lifecycle.accept(registry.get(2))
+    withdrawn = lifecycle.withdraw(registry.get(2), ["fails a warehouse test"])
+    assert (withdrawn.status, withdrawn.reasons[-1]) == ("quarantined", "fails a warehouse test")
+    restored = registry.get(1)
+    assert (restored.status, restored.superseded_by) == ("accepted", None)
+    assert [p.name for p in (paths.current / "referrals").iterdir()] == ["000001_BHSCT_referrals_2024-06.parquet"]
+    assert Path(str(withdrawn.batch_path)).exists() and "/quarantine/" in str(withdrawn.batch_path)
 
 
 def test_a_transition_not_allowed_is_refused(landed: tuple) -> None:

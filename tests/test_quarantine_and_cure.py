@@ -104,5 +104,38 @@ def test_a_first_run_holding_only_trust_feeds_publishes(short_landing: Path, dat
                             "where indicator = 'sure_start_reach'").fetchall()
         looked_after = con.execute("select count(*) from mart_indicators where indicator = 'looked_after' "
                                    "and availability = 'available' and value > 0").fetchone()[0]
+        community = con.execute(
+            "select distinct availability, value from mart_service_performance where indicator in (select indicator "
+            "from dim_indicators where source_feeds in ('family_support', 'sure_start_registrations'))").fetchall()
     assert reach == [("not_available", None, "Not available: a feed it is built from has not been received yet.")]
     assert looked_after > 0
+    assert community == [("not_available", None)]
+
+
+def test_a_batch_failing_a_warehouse_test_is_withdrawn_and_everyone_else_published(
+        short_landing: Path, data_dir: Path) -> None:
+    """The second line behind the gate: a record that slipped past it (here, made so by hand in an accepted batch)
+    fails a dbt test; its batch is withdrawn, named, and the rest of the warehouse is published."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    shutil.copytree(short_landing, data_dir / "landing")
+    assert main(["run"]) == 0
+    registry = Registry(data_dir / "restricted" / "registry.sqlite")
+    (slipped,) = [s for s in registry.all("accepted") if s.file_name.startswith("BHSCT_referrals_2024-12")]
+    table = pq.read_table(str(slipped.batch_path))
+    unknown = pa.array(["not-a-child-of-the-trust"] * table.num_rows, pa.string())
+    pq.write_table(table.set_column(table.schema.get_field_index("child_ref"), "child_ref", unknown),
+                   str(slipped.batch_path))
+
+    assert main(["run"]) == 0, "a failing warehouse test stops nobody else's publication"
+    withdrawn = registry.get(slipped.submission_id)
+    assert withdrawn.status == "quarantined"
+    assert any("fail the warehouse test" in r and "fct_referrals" in r and slipped.file_name in r
+               for r in withdrawn.reasons), withdrawn.reasons
+    with duckdb.connect(str(data_dir / "published" / "analytics.duckdb"), read_only=True) as con:
+        batches = {r[0] for r in con.execute("select submission_id from publication_batches").fetchall()}
+        orphans = con.execute("select count(*) from fct_referrals where child_key is null").fetchone()[0]
+    assert slipped.submission_id not in batches and len(batches) == len(registry.all("accepted"))
+    assert orphans == 0
+    assert main(["run"]) == 0, "the next run, with no new file, succeeds"

@@ -100,7 +100,8 @@
         records.lgd_code,
         records.trust_of_residence,
         records.deprivation_decile,
-        records.last_submission_period
+        records.last_submission_period,
+        records.last_submission_id
     from records
     left join links
         on records.demographic_key = links.demographic_key

@@ -15,7 +15,7 @@ import dagster as dg
 
 from orchestration.lib.conform import Conformer
 from orchestration.lib.ingest import IngestSummary, checked_key, ingest_landing, is_known_submission, providers_by_type
-from orchestration.lib.lifecycle import ensure_empty_batch, writing
+from orchestration.lib.lifecycle import empty_batch_path, ensure_empty_batch, writing
 from orchestration.lib.parse import FILE_NAME
 from orchestration.lib.progress import report
 from orchestration.lib.registry import Registry
@@ -109,11 +109,11 @@ def _batches_asset(contract: Contract, upstream: list[dg.AssetKey]) -> dg.Assets
     def batches(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         import pyarrow.parquet as pq
 
-        from orchestration.lib.conform import empty_batch
-
         paths = DataPaths.from_env().ensure()
-        with writing(paths, context.log.warning):
-            empty = ensure_empty_batch(paths, feed, empty_batch(feed))
+        empty = empty_batch_path(paths, feed)
+        if not empty.exists():
+            with writing(paths, context.log.warning):
+                ensure_empty_batch(paths, feed)
         files = sorted(f for f in (paths.current / feed).glob("*.parquet") if f != empty)
         rows = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
         report(context, f"batches {feed}: {len(files)} current batch(es), {rows} row(s)")

@@ -8,8 +8,11 @@
                                    └─quarantine─► quarantined (broke the contract at ingest)
                                                             └─accept, behind a later receipt─► superseded
     pending ──reopen──► received   (recovery only: the pending batch is gone; it is made again from the archive)
+    accepted ──withdraw──► quarantined (rows that passed the gate fail a warehouse test); what it superseded is
+                                       accepted again
 
-Received and pending are the only states a submission passes through; the others are final. Every transition
+Received and pending are the only states a submission passes through; the others are final, but for a
+withdrawal, the warehouse's second line behind the gate. Every transition
 is one registry transaction, and the batch file then moves to the folder of its new status. The file name
 carries the submission id (``<id>_<provider>_<feed>_<period>.parquet``) in every folder, so a crash between
 the transaction and the move leaves nothing ambiguous: ``recover`` puts every batch where the registry says,
@@ -29,6 +32,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from orchestration.lib.conform import empty_batch
 from orchestration.lib.landing import LandingFile, archive_name
 from orchestration.lib.lock import Hold, data_root_lock, default_wait
 from orchestration.lib.registry import Registry, Submission
@@ -38,10 +42,10 @@ FINAL = frozenset({"accepted", "quarantined", "rejected", "superseded"})
 TRANSITIONS: dict[str, frozenset[str]] = {
     "received": frozenset({"pending", "quarantined", "rejected"}),
     "pending": frozenset({"accepted", "quarantined", "superseded", "received"}),
-    "accepted": frozenset({"superseded"}),
+    "accepted": frozenset({"superseded", "quarantined"}),  # quarantined: withdrawn after a warehouse test failed
     "quarantined": frozenset(),
     "rejected": frozenset(),
-    "superseded": frozenset(),
+    "superseded": frozenset({"accepted"}),  # the batch a withdrawn one had replaced is current again
 }
 INCOMING = ".incoming"  # the archive's folder for copies not yet registered
 
@@ -177,6 +181,22 @@ class Lifecycle:
             self.place(self.registry.get(changed))
         return self.registry.get(sid)
 
+    def withdraw(self, submission: Submission, reasons: list[str]) -> Submission:
+        """Take an accepted batch out of the warehouse after its rows failed a warehouse (dbt) test that the gate
+        did not catch; the batch it had superseded, if any, is current again."""
+        sid = submission.submission_id
+        changes: dict[int, dict[str, object]] = {sid: {
+            "status": "quarantined", "reasons": [*submission.reasons, *reasons],
+            "batch_path": str(batch_location(self.paths, submission, "quarantined"))}}
+        for earlier in self.registry.all("superseded"):
+            if earlier.superseded_by == sid:
+                changes[earlier.submission_id] = {"status": "accepted", "superseded_by": None,
+                                                  "batch_path": str(batch_location(self.paths, earlier, "accepted"))}
+        self._apply(changes)
+        for changed in changes:
+            self.place(self.registry.get(changed))
+        return self.registry.get(sid)
+
     def reopen(self, submission: Submission) -> Submission:
         """A pending submission whose batch is gone goes back to received, to be made again from the archive."""
         self._apply({submission.submission_id: {"status": "received", "batch_path": None, "rows": None}})
@@ -251,13 +271,17 @@ def writing(paths: DataPaths, log: Callable[[str], None]) -> Iterator[Hold]:
 EMPTY_BATCH = "000000_empty.parquet"  # no submission has id 0: never taken for a provider's batch
 
 
-def ensure_empty_batch(paths: DataPaths, feed: str, table: pa.Table) -> Path:
+def empty_batch_path(paths: DataPaths, feed: str) -> Path:
+    return paths.current / feed / EMPTY_BATCH
+
+
+def ensure_empty_batch(paths: DataPaths, feed: str) -> None:
     """A batch of no rows in the feed's current folder, so that a feed no provider has sent yet is an empty
-    table with its columns (a region onboards Trusts before Sure Start projects), not a failed build."""
-    target = paths.current / feed / EMPTY_BATCH
+    table with its columns (a region onboards Trusts before Sure Start projects), not a failed build. Written
+    by the data root's writer (see ``writing``)."""
+    target = empty_batch_path(paths, feed)
     if not target.exists():
-        _write_parquet(table, target)
-    return target
+        _write_parquet(empty_batch(feed), target)
 
 
 def _write_parquet(table: pa.Table, target: Path) -> None:

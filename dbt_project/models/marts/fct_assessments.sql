@@ -31,7 +31,8 @@ select
     assessments.has_child_views_recorded,
     {{ age_in_years('children.birth_month', 'assessments.start_date') }} as age_at_start,
     completed.working_day_number - started.working_day_number as working_days_to_completion,
-    completed.working_day_number - started.working_day_number <= 10 as is_within_10_working_days
+    completed.working_day_number - started.working_day_number <= 10 as is_within_10_working_days,
+    assessments.last_submission_id
 from assessments
 left join children
     on assessments.provider_code = children.provider_code

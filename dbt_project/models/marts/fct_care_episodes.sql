@@ -20,7 +20,8 @@ select
     episodes.end_date,
     episodes.legal_status,
     episodes.end_reason,
-    {{ age_in_years('children.birth_month', 'episodes.start_date') }} as age_at_start
+    {{ age_in_years('children.birth_month', 'episodes.start_date') }} as age_at_start,
+    episodes.last_submission_id
 from episodes
 left join children
     on episodes.provider_code = children.provider_code

@@ -23,7 +23,8 @@ select
     contacts.accommodation_suitable,
     contacts.has_pathway_plan,
     contacts.has_personal_adviser,
-    {{ age_in_years('children.birth_month', 'contacts.contact_date') }} as age_at_contact
+    {{ age_in_years('children.birth_month', 'contacts.contact_date') }} as age_at_contact,
+    contacts.last_submission_id
 from contacts
 left join children
     on contacts.provider_code = children.provider_code

@@ -20,7 +20,8 @@ select
     registrations.deregistration_date,
     registrations.deregistration_reason,
     registrations.category as categories,
-    {{ age_in_years('children.birth_month', 'registrations.registration_date') }} as age_at_registration
+    {{ age_in_years('children.birth_month', 'registrations.registration_date') }} as age_at_registration,
+    registrations.last_submission_id
 from registrations
 left join children
     on registrations.provider_code = children.provider_code

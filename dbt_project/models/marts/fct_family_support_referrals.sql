@@ -19,5 +19,6 @@ select
     outcome,
     outcome = 'NEEDS_MET' as were_needs_met,
     was_advocacy_provided,
-    {{ age_in_years('birth_month', 'referral_date') }} as age_at_referral
+    {{ age_in_years('birth_month', 'referral_date') }} as age_at_referral,
+    last_submission_id
 from referrals

@@ -21,7 +21,8 @@ select
     reviews.child_participation,
     reviews.child_participation in ('ATTENDED_SPOKE', 'ATTENDED_ADVOCATE', 'VIEWS_CONVEYED') as did_child_take_part,
     reviews.child_participation = 'TOO_YOUNG' as is_too_young_to_take_part,
-    reviews.was_advocate_offered
+    reviews.was_advocate_offered,
+    reviews.last_submission_id
 from reviews
 left join children
     on reviews.provider_code = children.provider_code

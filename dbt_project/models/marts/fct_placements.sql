@@ -22,7 +22,8 @@ select
     placements.placement_type,
     placements.provider_sector,
     placements.end_reason,
-    placements.weekly_cost_gbp
+    placements.weekly_cost_gbp,
+    placements.last_submission_id
 from placements
 left join children
     on placements.provider_code = children.provider_code

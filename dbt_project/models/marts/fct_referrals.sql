@@ -25,6 +25,7 @@ joined as (
         referrals.primary_need,
         referrals.decision,
         referrals.team_code,
+        referrals.last_submission_id,
         children.lgd_code,
         children.trust_of_residence,
         children.deprivation_decile,

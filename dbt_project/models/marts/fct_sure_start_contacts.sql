@@ -12,5 +12,6 @@ select
     provider_code || '-' || registration_id as registration_key,
     contact_date,
     service,
-    has_attended
+    has_attended,
+    last_submission_id
 from contacts

@@ -14,5 +14,6 @@ select
     exit_date,
     exit_reason,
     postcode_sector,
-    {{ age_in_years('birth_month', 'registration_date') }} as age_at_registration
+    {{ age_in_years('birth_month', 'registration_date') }} as age_at_registration,
+    last_submission_id
 from registrations

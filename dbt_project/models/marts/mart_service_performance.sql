@@ -349,6 +349,17 @@ catalogue as (
 
 ),
 
+not_received as (
+
+    -- indicators built from a feed no provider has sent yet (partial onboarding): not available, never 0
+    select distinct catalogue.indicator
+    from catalogue
+    inner join {{ ref('int_feeds_received') }} as feeds
+        on '|' || catalogue.source_feeds || '|' like '%|' || feeds.feed || '|%'
+    where not feeds.is_received
+
+),
+
 reporting_units as (
 
     select
@@ -399,13 +410,22 @@ select
     matrix.provider_type,
     matrix.indicator,
     matrix.unit,
-    case when matrix.unit = 'count' then coalesce(computed.numerator, 0) else computed.numerator end as numerator,
     case
-        when matrix.unit = 'count' then cast(null as double)
+        when not_received.indicator is not null then cast(null as double)
+        when matrix.unit = 'count' then coalesce(computed.numerator, 0)
+        else computed.numerator
+    end as numerator,
+    case
+        when matrix.unit = 'count' or not_received.indicator is not null then cast(null as double)
         else coalesce(computed.denominator, 0)
     end as denominator,
-    case when matrix.unit = 'count' then coalesce(computed.value, 0) else computed.value end as value,
     case
+        when not_received.indicator is not null then cast(null as double)
+        when matrix.unit = 'count' then coalesce(computed.value, 0)
+        else computed.value
+    end as value,
+    case
+        when not_received.indicator is not null then 'not_available'
         when matrix.unit = 'count' or computed.value is not null then 'available'
         -- workforce figures come from monthly snapshots: a period before the first has no data
         when matrix.source_feeds = 'workforce' and computed.provider_code is null then 'not_available'
@@ -418,3 +438,5 @@ left join computed
     and matrix.provider_code = computed.provider_code
     and matrix.indicator = computed.indicator
     and matrix.unit = computed.unit
+left join not_received
+    on matrix.indicator = not_received.indicator
