@@ -98,19 +98,17 @@ def _preflight(paths: Any) -> int:
     from orchestration.lib.pseudonymise import KeyMismatchError, MissingKeyError
     from orchestration.lib.registry import Registry
 
+    remedies = {
+        MissingKeyError: "no usable pseudonymisation key. Set CDW_PSEUDONYMISATION_KEY to the secret key from your "
+                         "secrets store (or CDW_ALLOW_DEMO_KEY=1 for synthetic demo data only) and run again.",
+        KeyMismatchError: "the key set is not the key this data root was pseudonymised with. Set the data root's "
+                          "own key, or rotate it with `cdw rebuild-batches --rotate-key`.",
+    }
     registry = Registry(paths.registry)
     try:
         checked_key(registry)
-    except MissingKeyError as exc:
-        print("cdw run: stopped before reading any file: no usable pseudonymisation key. Set "
-              "CDW_PSEUDONYMISATION_KEY to the secret key from your secrets store (or CDW_ALLOW_DEMO_KEY=1 for "
-              "synthetic demo data only) and run again.", file=sys.stderr)
-        print(f"  detail: {exc}", file=sys.stderr)
-        return 2
-    except KeyMismatchError as exc:
-        print("cdw run: stopped before reading any file: the key set is not the key this data root was "
-              "pseudonymised with. Set the data root's own key, or rotate it with `cdw rebuild-batches "
-              "--rotate-key`.", file=sys.stderr)
+    except (MissingKeyError, KeyMismatchError) as exc:
+        print(f"cdw run: stopped before reading any file: {remedies[type(exc)]}", file=sys.stderr)
         print(f"  detail: {exc}", file=sys.stderr)
         return 2
     recovered = Lifecycle(paths, registry).recover()
@@ -200,8 +198,7 @@ def _run_locked(paths: Any) -> int:
         for event in result.all_events:
             if event.event_type_value in ("STEP_FAILURE", "ASSET_CHECK_EVALUATION") and event.is_failure:
                 print(f"  failed: {event.step_key}: {event.message}", file=sys.stderr)
-        failed_checks = [e for e in result.get_asset_check_evaluations() if not e.passed
-                         and e.severity.value == "ERROR"]
+        failed_checks = _blocking_check_failures(result)
         if failed_checks:
             print("  failed checks:", file=sys.stderr)
         for event in failed_checks:
@@ -211,11 +208,15 @@ def _run_locked(paths: Any) -> int:
     return 0 if succeeded else 1
 
 
+def _blocking_check_failures(result: Any) -> list[Any]:
+    """Failed checks of error severity: a dbt test, or a gate that could not run (a quarantine only warns)."""
+    return [e for e in result.get_asset_check_evaluations() if not e.passed and e.severity.value == "ERROR"]
+
+
 def _failure_sentence(result: Any, log_path: Path) -> str:
     """One plain sentence of what stopped the run and what to do, before any detail."""
     failed_steps = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
-    failed_tests = [e for e in result.get_asset_check_evaluations() if not e.passed and e.severity.value == "ERROR"
-                    and e.check_name != "quality_gate"]
+    failed_tests = [e for e in _blocking_check_failures(result) if e.check_name != "quality_gate"]
     if failed_tests:
         names = ", ".join(sorted({e.check_name for e in failed_tests})[:5])
         return (f"cdw run: a warehouse data test failed ({names}), so nothing new was published; every batch is "

@@ -22,7 +22,8 @@ CATALOGUE = PROJECT_ROOT / "expectations" / "catalogue.yaml"
 ERROR, WARNING = "error", "warning"
 ALL_FEEDS = "_all_feeds"
 _TABLES = re.compile(r"\b(state|accepted)_([a-z_]+)\b")
-_READ = re.compile(r"\bfrom (state|accepted)_([a-z_]+) ([a-z]+) where\b")
+# The one way a rule reads a state table, so that the gate can hold the row to the state at its period.
+TABLE_READ = re.compile(r"\bfrom (state|accepted)_([a-z_]+) ([a-z]+) where\b")
 _ID = re.compile(r"[a-z][a-z0-9_]*")
 
 
@@ -46,6 +47,13 @@ class RowRule:
     def tables(self) -> set[tuple[str, str]]:
         """(state or accepted, feed) tables its SQL reads."""
         return set(_TABLES.findall(self.breaks))
+
+    def columns_read(self) -> dict[tuple[str, str], set[str]]:
+        """The columns its SQL reads of each table (through the table's alias), so that only they are loaded."""
+        read: dict[tuple[str, str], set[str]] = {}
+        for kind, feed, alias in TABLE_READ.findall(self.breaks):
+            read.setdefault((kind, feed), set()).update(re.findall(rf"\b{alias}\.([a-z_]+)\b", self.breaks))
+        return read
 
 
 @dataclass(frozen=True)
@@ -102,7 +110,7 @@ def _check(rule: dict[str, Any], groups: dict[str, str], feeds: set[str]) -> Row
     found = RowRule(id=rule["id"], group=rule["group"], feed=rule["feed"], reads=reads, severity=rule["severity"],
                     columns=tuple(rule["columns"]), breaks=" ".join(str(rule["breaks"]).split()),
                     message=rule["message"], source=rule["source"])
-    if len(_TABLES.findall(found.breaks)) != len(_READ.findall(found.breaks)):
+    if len(_TABLES.findall(found.breaks)) != len(TABLE_READ.findall(found.breaks)):
         raise CatalogueError(f"{where}: read state_<feed> and accepted_<feed> only as `from <table> <alias> where`, "
                              "so that the gate can hold the row to the state at its period")
     for kind, feed in found.tables():

@@ -37,7 +37,7 @@ from orchestration.lib.lifecycle import Lifecycle, error_report_path
 from orchestration.lib.registry import Registry
 from orchestration.lib.rule_state import rule_flags, rule_values
 from orchestration.lib.settings import DataPaths
-from orchestration.lib.suites import load_suite_document
+from orchestration.lib.suites import expectation_columns, load_suite_document
 from sources.contract import Contract
 
 HISTORY_PERIODS = 6  # the provider's usual: the median of its last six periods
@@ -216,18 +216,13 @@ def _cells(result: Any, rows: list[dict[str, Any]], contract: Contract | None,
                           "value": rule_values(row, catalogue_rule, contract) if row is not None else "",
                           "rule": rule})
         return cells
-    columns = _columns(config.kwargs)
+    columns = expectation_columns(config.kwargs)
     if not rows:
         observed = result.result.get("observed_value")
         return [{"row_number": "", "column_name": "+".join(columns), "value": "" if observed is None else str(observed),
                  "rule": rule}]
     return [{"row_number": str(r.get("source_row_number", "")), "column_name": "+".join(columns),
              "value": "|".join(str(_plain(r[c])) for c in columns if c in r), "rule": rule} for r in rows]
-
-
-def _columns(kwargs: dict[str, Any]) -> tuple[str, ...]:
-    columns = kwargs.get("column_list") or [kwargs.get(k) for k in ("column", "column_A", "column_B")]
-    return tuple(str(c) for c in columns if c)
 
 
 def run_suite(frame: pd.DataFrame, suite_name: str, submissions: list[int], root: str | None,
@@ -277,11 +272,14 @@ def validate_batches(batches: dict[int, Path], contract: Contract, paths: DataPa
     frame = raw.to_pandas()
     for name in flags.column_names:
         frame[name] = flags.column(name).to_pandas()
-    indexed = frame.set_index(["submission_id", "source_row_number"], drop=False) if not frame.empty else frame
+
+    @functools.cache
+    def indexed() -> pd.DataFrame:  # only when a rule fails: the error report then shows its rows' values
+        return frame.set_index(["submission_id", "source_row_number"], drop=False)
 
     def lookup(submission_id: int, row_number: int) -> pd.Series | None:
         try:
-            return indexed.loc[(submission_id, row_number)]
+            return indexed().loc[(submission_id, row_number)]
         except KeyError:
             return None
 

@@ -7,12 +7,12 @@ to, at what the provider sent before. It reads them as tables of one DuckDB conn
   batches pending in this run (a placement may arrive in the same run as its episode). A feed with no batch
   yet is an empty table with its columns.
 - ``accepted_<feed>``: the same from the accepted batches only (what the provider sent before this run).
+- ``ref_teams``: the teams list the warehouse ships.
 
 A row is checked against the state as at its own period: a rule's ``from state_<feed> o where`` reads, for
 each record, the version the provider had sent by the row's period (the latest of those periods), and never
 a deleted one. So January's placement is not compared with the episode as March left it, when a provider's
 months arrive together.
-- ``ref_teams``: the teams list the warehouse ships.
 
 Each rule becomes a boolean column ``breaks__<id>`` of the batch's rows; the quality gate hands the columns to
 Great Expectations, which decides. Only the tables the feed's rules read are built.
@@ -20,15 +20,13 @@ Great Expectations, which decides. Only the tables the feed's rules read are bui
 
 from __future__ import annotations
 
-import os
 import re
-from collections import OrderedDict
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from orchestration.lib.catalogue import RowRule, load_catalogue
+from orchestration.lib.catalogue import TABLE_READ, RowRule, load_catalogue
 from orchestration.lib.conform import empty_batch
 from orchestration.lib.parse import period_bounds
 from orchestration.lib.settings import SEEDS_DIR, DataPaths
@@ -40,8 +38,6 @@ MACROS = (
     "create or replace macro age_max(birth_month, day) as datesub('year', birth_month, day)",
     "create or replace macro open_end(day) as coalesce(day, date '9999-12-31')",
 )
-CONTEXT_COLUMNS = ("period_start", "period_end", "child_birth_month")
-AS_AT = re.compile(r"\bfrom (state|accepted)_([a-z_]+) ([a-z]+) where\b")
 
 
 def _files(paths: DataPaths, feed: str, pending: bool, providers: list[str]) -> list[str]:
@@ -56,61 +52,36 @@ def _quoted(values: list[str]) -> str:
     return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
 
 
-# The state tables of recent gate calls, by what they were made from: a Trust's children are read once for
-# the seven feeds whose rules look at them, not seven times, when one process gates them all (cdw run).
-_STATE_CACHE: OrderedDict[tuple, pa.Table] = OrderedDict()
-_STATE_CACHE_SIZE = 8
-
-
-def _state_table(con: duckdb.DuckDBPyConnection, contract: Contract, files: list[str],
-                 providers: list[str]) -> pa.Table:
-    """Every version of each record of these providers, each with the period it was sent in (``_from``), the
-    period of the next version (``_to``, empty for the latest) and whether it is active."""
-    stamps = tuple((f, os.stat(f).st_mtime_ns) for f in files)
-    key = (contract.feed, tuple(providers), stamps)
-    if key in _STATE_CACHE:
-        _STATE_CACHE.move_to_end(key)
-        return _STATE_CACHE[key]
-    con.register(f"_empty_{contract.feed}", empty_batch(contract.feed))
-    sources = f"select * from _empty_{contract.feed}"
-    if files:
-        sources += f" union all by name select * from read_parquet([{_quoted(files)}], union_by_name = true)"
-    record_key = ", ".join(contract.batch_key)
-    active = "coalesce(record_status, 'active') <> 'deleted'" if "record_status" in \
-        {c.name for c in contract.columns} else "true"
-    table = con.sql(
-        f"select *, period as _from, "
-        f"lead(period) over (partition by provider_code, {record_key} order by period, submission_id) as _to, "
-        f"{active} as _active from ({sources}) where provider_code in ({_quoted(providers) or 'null'})"
-    ).to_arrow_table()
-    _STATE_CACHE[key] = table
-    while len(_STATE_CACHE) > _STATE_CACHE_SIZE:
-        _STATE_CACHE.popitem(last=False)
-    return table
-
-
 def _create_state(con: duckdb.DuckDBPyConnection, name: str, contract: Contract, files: list[str],
-                  providers: list[str], registered: pa.Table | None = None) -> None:
-    """``name``: the state table of the feed (see ``_state_table``), with ``registered`` rows added when there
-    is no data root (the batches validated are then the only state there is)."""
-    if registered is None:
-        con.register(name, _state_table(con, contract, files, providers))
-        return
-    con.register(f"_rows_{name}", registered)
-    con.register(f"_empty_{contract.feed}", empty_batch(contract.feed))
+                  providers: list[str], wanted: set[str], rows: pa.Table | None = None) -> None:
+    """``name``: every version of each record of these providers (from ``files``, and ``rows`` where there is
+    no data root: the batches validated are then the only state there is), each with the period it was sent in
+    (``_from``), the period of the next version (``_to``, empty for the latest) and whether it is active. Only
+    the ``wanted`` columns (and those that place a version) are read."""
+    has_status = "record_status" in {c.name for c in contract.columns}
+    columns = sorted({*wanted, *contract.batch_key, "provider_code", "period", "submission_id",
+                      *(["record_status"] if has_status else [])})
+    listed = ", ".join(columns)
+    con.register(f"_empty_{name}", empty_batch(contract.feed))
+    sources = [f"select {listed} from _empty_{name}"]
+    if files:
+        sources.append(f"select {listed} from read_parquet([{_quoted(files)}], union_by_name = true)")
+    if rows is not None:
+        con.register(f"_rows_{name}", rows)
+        sources.append(f"select {listed} from _rows_{name}")
     record_key = ", ".join(contract.batch_key)
-    active = "coalesce(record_status, 'active') <> 'deleted'" if "record_status" in \
-        {c.name for c in contract.columns} else "true"
+    active = "coalesce(record_status, 'active') <> 'deleted'" if has_status else "true"
     con.execute(
-        f"create temp table {name} as select *, period as _from, lead(period) over (partition by provider_code, "
-        f"{record_key} order by period, submission_id) as _to, {active} as _active from ("
-        f"select * from _empty_{contract.feed} union all by name select * from _rows_{name})")
+        f"create temp table {name} as select *, period as _from, "
+        f"lead(period) over (partition by provider_code, {record_key} order by period, submission_id) as _to, "
+        f"{active} as _active from ({' union all by name '.join(sources)}) "
+        f"where provider_code in ({_quoted(providers) or 'null'})")
 
 
 def as_at_row_period(sql: str) -> str:
     """A rule's SQL with every ``from state_<feed> <alias> where`` (or ``accepted_``) limited to the version of
     each record current at the row's period, and active."""
-    return AS_AT.sub(lambda m: f"{m.group(0)} {m.group(3)}._from <= b.period and "
+    return TABLE_READ.sub(lambda m: f"{m.group(0)} {m.group(3)}._from <= b.period and "
                                f"({m.group(3)}._to is null or {m.group(3)}._to > b.period) and "
                                f"{m.group(3)}._active and", sql)
 
@@ -129,20 +100,22 @@ def rule_flags(table: pa.Table, contract: Contract, paths: DataPaths | None, pro
     rules = load_catalogue().row_rules(contract.feed)
     has_birth = contract.column_by_role("date_of_birth") is not None
     needs_children = not has_birth and contract.column_by_role("local_child_id") is not None
-    tables: set[tuple[str, str]] = {t for rule in rules for t in rule.tables()}
+    tables: dict[tuple[str, str], set[str]] = {}
+    for rule in rules:
+        for table_name, read in rule.columns_read().items():
+            tables.setdefault(table_name, set()).update(read)
     if needs_children:
-        tables.add(("state", "children"))
+        tables.setdefault(("state", "children"), set()).update({"child_ref", "birth_month"})
     with duckdb.connect() as con:
         for statement in MACROS:
             con.execute(statement)
-        con.register("batch_rows", table.append_column("_i", pa.array(range(table.num_rows), pa.int64())))
+        con.register("batch", table.append_column("_i", pa.array(range(table.num_rows), pa.int64())))
         con.register("periods", _periods(table))
-        con.execute("create temp table batch as select * from batch_rows join periods using (period)")
-        for kind, feed in sorted(tables):
+        for (kind, feed), wanted in sorted(tables.items()):
             files = _files(paths, feed, kind == "state", providers) if paths is not None else []
-            # Without a data root the batches validated are the only state there is.
             alone = paths is None and kind == "state" and feed == contract.feed
-            _create_state(con, f"{kind}_{feed}", contracts()[feed], files, providers, table if alone else None)
+            _create_state(con, f"{kind}_{feed}", contracts()[feed], files, providers, wanted,
+                          table if alone else None)
         if any("ref_teams" in r.breaks for r in rules):
             teams = str(SEEDS_DIR / "ref_teams.csv").replace("'", "''")
             con.execute(f"create temp table ref_teams as select * from read_csv('{teams}', all_varchar = true)")
@@ -151,8 +124,12 @@ def rule_flags(table: pa.Table, contract: Contract, paths: DataPaths | None, pro
                 "and children.child_ref = batch.child_ref and children._from <= batch.period "
                 "and (children._to is null or children._to > batch.period) and children._active"
                 ) if needs_children else ""
-        con.execute(f"create temp table b as select batch.*, cast({birth} as date) as child_birth_month "
-                    f"from batch {join}")
+        own = set(table.column_names)
+        read = {c for rule in rules for c in re.findall(r"\bb\.([a-z_]+)\b", rule.breaks)} & own
+        kept = ", ".join(f"batch.{c}" for c in sorted(read | {"provider_code", "period", "_i"}
+                                                      | ({"record_status"} & own)))
+        con.execute(f"create temp table b as select {kept}, periods.period_start, periods.period_end, "
+                    f"cast({birth} as date) as child_birth_month from batch join periods using (period) {join}")
         columns = set(table.column_names)
         checked = "coalesce(b.record_status, 'active') <> 'deleted'" if "record_status" in columns else "true"
         flags = "".join(f", coalesce({checked} and ({as_at_row_period(rule.breaks)}), false) as {rule.flag}"

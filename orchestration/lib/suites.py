@@ -64,14 +64,14 @@ def measure_expectations(contract: Contract) -> list[dict[str, Any]]:
             for m in load_catalogue().measure_rules(contract.feed)]
 
 
-def _columns(kwargs: dict[str, Any]) -> tuple[str, ...]:
+def expectation_columns(kwargs: dict[str, Any]) -> tuple[str, ...]:
     """The columns an expectation looks at."""
     columns = kwargs.get("column_list") or [kwargs.get(k) for k in ("column", "column_A", "column_B")]
     return tuple(str(c) for c in columns if c)
 
 
 def _domain(expectation: dict[str, Any]) -> tuple:
-    return expectation["type"], _columns(expectation["kwargs"])
+    return expectation["type"], expectation_columns(expectation["kwargs"])
 
 
 def _unique_domains(name: str, expectations: list[dict[str, Any]]) -> list[dict[str, Any]]:
