@@ -108,7 +108,7 @@ def _preflight(paths: Any) -> int:
     try:
         checked_key(registry)
     except (MissingKeyError, KeyMismatchError) as exc:
-        print(f"cdw run: stopped before reading any file: {remedies[type(exc)]}", file=sys.stderr)
+        print(f"cdw run: stopped before ingest, no file read: {remedies[type(exc)]}", file=sys.stderr)
         print(f"  detail: {exc}", file=sys.stderr)
         return 2
     recovered = Lifecycle(paths, registry).recover()

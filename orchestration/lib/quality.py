@@ -53,14 +53,18 @@ def _share(batch: pd.DataFrame, column: str, values: tuple[str, ...]) -> float |
     return float(batch[column].isin(values).mean())
 
 
-MEASURES: dict[str, Callable[[pd.DataFrame], float | None]] = {
-    "valid_hcn_share": lambda b: float(b["has_valid_hcn"].mean()) if len(b) else None,
-    "known_area_share": lambda b: float(b["lgd_code"].notna().mean()) if len(b) else None,
-    "religion_unrecorded_share": lambda b: _share(b, "religion", ("NREC",)),
-    "ethnicity_unrecorded_share": lambda b: _share(b, "ethnicity", ("NREC",)),
-    "fte_balanced_share": lambda b: float(
-        ((b["staff_in_post_fte"] + b["vacant_fte"] - b["funded_fte"]).abs() <= 1.0).mean()) if len(b) else None,
+# Each measure: the columns it reads, and how.
+MEASURES: dict[str, tuple[tuple[str, ...], Callable[[pd.DataFrame], float | None]]] = {
+    "valid_hcn_share": (("has_valid_hcn",), lambda b: float(b["has_valid_hcn"].mean()) if len(b) else None),
+    "known_area_share": (("lgd_code",), lambda b: float(b["lgd_code"].notna().mean()) if len(b) else None),
+    "religion_unrecorded_share": (("religion",), lambda b: _share(b, "religion", ("NREC",))),
+    "ethnicity_unrecorded_share": (("ethnicity",), lambda b: _share(b, "ethnicity", ("NREC",))),
+    "fte_balanced_share": (("staff_in_post_fte", "vacant_fte", "funded_fte"), lambda b: float(
+        ((b["staff_in_post_fte"] + b["vacant_fte"] - b["funded_fte"]).abs() <= 1.0).mean()) if len(b) else None),
 }
+# A batch's rows are split by submission on these columns only.
+MEASURED_COLUMNS = frozenset({"submission_id", "provider_code", "period",
+                              *(c for columns, _ in MEASURES.values() for c in columns)})
 # Measures against the provider's history: (measure, the batch measure or row count it compares, how).
 HISTORICAL = {
     "row_count_ratio": ("rows", "ratio"),
@@ -77,11 +81,9 @@ def _usual(history: list[dict[str, Any]], name: str) -> float | None:
 
 def base_measures(batch: pd.DataFrame) -> dict[str, float | None]:
     measured: dict[str, float | None] = {"rows": float(len(batch))}
-    for name, compute in MEASURES.items():
-        try:
+    for name, (columns, compute) in MEASURES.items():
+        if all(c in batch for c in columns):  # a measure of another feed's columns
             measured[name] = compute(batch)
-        except KeyError:
-            continue
     return measured
 
 
@@ -101,8 +103,8 @@ def historical_measures(measured: dict[str, float | None], history: list[dict[st
 def prior_measures(registry: Registry, providers: list[str], feed: str) -> dict[str, dict[str, dict[str, Any]]]:
     """Measures of the providers' earlier accepted submissions of the feed, by provider and period."""
     prior: dict[str, dict[str, dict[str, Any]]] = {}
-    for s in registry.all():
-        if s.provider in providers and s.feed == feed and s.measures and s.status in ("accepted", "superseded"):
+    for s in registry.all("accepted", feed) + registry.all("superseded", feed):
+        if s.provider in providers and s.measures:
             prior.setdefault(str(s.provider), {})[str(s.period)] = json.loads(s.measures)
     return prior
 
@@ -284,7 +286,8 @@ def validate_batches(batches: dict[int, Path], contract: Contract, paths: DataPa
             return None
 
     results, rows_id = run_suite(frame, f"{contract.feed}_batch", submissions, root, run_name, contract, lookup)
-    grouped = dict(tuple(frame.groupby("submission_id"))) if not frame.empty else {}
+    measured_columns = [c for c in frame.columns if c in MEASURED_COLUMNS]
+    grouped = dict(tuple(frame[measured_columns].groupby("submission_id"))) if not frame.empty else {}
     base = {sid: base_measures(grouped.get(sid, frame.iloc[0:0])) for sid in submissions}
     where = {int(sid): (str(part["provider_code"].iloc[0]), str(part["period"].iloc[0]))
              for sid, part in grouped.items()}
@@ -353,7 +356,7 @@ def gate_pending(paths: DataPaths, registry: Registry, contract: Contract, provi
                  run_name: str = "gate") -> GateSummary:
     """Validate the pending batches of these providers' feed; promote or quarantine each, oldest first."""
     summary = GateSummary()
-    pending = [s for s in registry.all("pending") if s.provider in providers and s.feed == contract.feed]
+    pending = [s for s in registry.all("pending", contract.feed) if s.provider in providers]
     if not pending:
         return summary
     prior = prior_measures(registry, providers, contract.feed)

@@ -194,12 +194,11 @@ class Registry:
             raise KeyError(submission_id)
         return _submission(row)
 
-    def all(self, status: str | None = None) -> list[Submission]:
-        query, args = "select * from submissions", ()
-        if status:
-            query, args = query + " where status = ?", (status,)
+    def all(self, status: str | None = None, feed: str | None = None) -> list[Submission]:
+        where = {name: value for name, value in (("status", status), ("feed", feed)) if value}
+        query = "select * from submissions" + (" where " + " and ".join(f"{k} = ?" for k in where) if where else "")
         with self._connect() as con:
-            return [_submission(r) for r in con.execute(query + " order by submission_id", args)]
+            return [_submission(r) for r in con.execute(query + " order by submission_id", tuple(where.values()))]
 
     def record_extract(self, recipient: str, quarter: str, run_id: str | None, publication_run_id: str,
                        created_at: str, directory: str, files: dict[str, str]) -> int:

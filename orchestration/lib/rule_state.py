@@ -20,7 +20,10 @@ Great Expectations, which decides. Only the tables the feed's rules read are bui
 
 from __future__ import annotations
 
+import functools
+import os
 import re
+from collections import OrderedDict
 
 import duckdb
 import pandas as pd
@@ -40,6 +43,16 @@ MACROS = (
 )
 
 
+@functools.cache
+def _database() -> duckdb.DuckDBPyConnection:
+    """One in-memory database per process holding the macros; each evaluation works in a cursor of its own
+    (opening a database and creating the macros costs more than evaluating a small batch's rules)."""
+    database = duckdb.connect()
+    for statement in MACROS:
+        database.execute(statement)
+    return database
+
+
 def _files(paths: DataPaths, feed: str, pending: bool, providers: list[str]) -> list[str]:
     """The providers' batches of the feed (a batch file is named ``<id>_<provider>_<feed>_<period>.parquet``)."""
     folders = [paths.current / feed] + ([paths.pending / feed] if pending else [])
@@ -52,30 +65,53 @@ def _quoted(values: list[str]) -> str:
     return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
 
 
-def _create_state(con: duckdb.DuckDBPyConnection, name: str, contract: Contract, files: list[str],
-                  providers: list[str], wanted: set[str], rows: pa.Table | None = None) -> None:
-    """``name``: every version of each record of these providers (from ``files``, and ``rows`` where there is
-    no data root: the batches validated are then the only state there is), each with the period it was sent in
-    (``_from``), the period of the next version (``_to``, empty for the latest) and whether it is active. Only
-    the ``wanted`` columns (and those that place a version) are read."""
-    has_status = "record_status" in {c.name for c in contract.columns}
-    columns = sorted({*wanted, *contract.batch_key, "provider_code", "period", "submission_id",
-                      *(["record_status"] if has_status else [])})
+# State tables of recent gate calls, by what they were made from (files and their modification times): when one
+# process gates a Trust's feeds one after another (``cdw run``), its children are read once, not seven times.
+_STATE_CACHE: OrderedDict[tuple, pa.Table] = OrderedDict()
+STATE_CACHE_SIZE = 24
+
+
+def _state_table(con: duckdb.DuckDBPyConnection, contract: Contract, files: list[str], providers: list[str],
+                 columns: list[str], rows: pa.Table | None) -> pa.Table:
+    """Every version of each record of these providers (from ``files``, and ``rows`` where there is no data
+    root: the batches validated are then the only state there is), each with the period it was sent in
+    (``_from``), the period of the next version (``_to``, empty for the latest) and whether it is active."""
+    key = None
+    if rows is None:
+        key = (contract.feed, tuple(providers), tuple(columns), tuple((f, os.stat(f).st_mtime_ns) for f in files))
+        if key in _STATE_CACHE:
+            _STATE_CACHE.move_to_end(key)
+            return _STATE_CACHE[key]
     listed = ", ".join(columns)
-    con.register(f"_empty_{name}", empty_batch(contract.feed))
-    sources = [f"select {listed} from _empty_{name}"]
+    con.register("_empty", empty_batch(contract.feed))
+    sources = [f"select {listed} from _empty"]
     if files:
         sources.append(f"select {listed} from read_parquet([{_quoted(files)}], union_by_name = true)")
     if rows is not None:
-        con.register(f"_rows_{name}", rows)
-        sources.append(f"select {listed} from _rows_{name}")
+        con.register("_rows", rows)
+        sources.append(f"select {listed} from _rows")
     record_key = ", ".join(contract.batch_key)
-    active = "coalesce(record_status, 'active') <> 'deleted'" if has_status else "true"
-    con.execute(
-        f"create temp table {name} as select *, period as _from, "
+    active = "coalesce(record_status, 'active') <> 'deleted'" if "record_status" in columns else "true"
+    table = con.sql(
+        f"select *, period as _from, "
         f"lead(period) over (partition by provider_code, {record_key} order by period, submission_id) as _to, "
         f"{active} as _active from ({' union all by name '.join(sources)}) "
-        f"where provider_code in ({_quoted(providers) or 'null'})")
+        f"where provider_code in ({_quoted(providers) or 'null'})").to_arrow_table()
+    if key is not None:
+        _STATE_CACHE[key] = table
+        while len(_STATE_CACHE) > STATE_CACHE_SIZE:
+            _STATE_CACHE.popitem(last=False)
+    return table
+
+
+def _create_state(con: duckdb.DuckDBPyConnection, name: str, contract: Contract, files: list[str],
+                  providers: list[str], wanted: set[str], rows: pa.Table | None = None) -> None:
+    """``name``: the feed's state table (see ``_state_table``), reading only the ``wanted`` columns and those
+    that place a version."""
+    has_status = "record_status" in {c.name for c in contract.columns}
+    columns = sorted({*wanted, *contract.batch_key, "provider_code", "period", "submission_id",
+                      *(["record_status"] if has_status else [])})
+    con.register(name, _state_table(con, contract, files, providers, columns, rows))
 
 
 def as_at_row_period(sql: str) -> str:
@@ -106,9 +142,7 @@ def rule_flags(table: pa.Table, contract: Contract, paths: DataPaths | None, pro
             tables.setdefault(table_name, set()).update(read)
     if needs_children:
         tables.setdefault(("state", "children"), set()).update({"child_ref", "birth_month"})
-    with duckdb.connect() as con:
-        for statement in MACROS:
-            con.execute(statement)
+    with _database().cursor() as con:  # its own temporary tables, the database's macros
         con.register("batch", table.append_column("_i", pa.array(range(table.num_rows), pa.int64())))
         con.register("periods", _periods(table))
         for (kind, feed), wanted in sorted(tables.items()):
