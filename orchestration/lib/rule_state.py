@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import threading
 from collections import OrderedDict
 
 import duckdb
@@ -67,8 +68,10 @@ def _quoted(values: list[str]) -> str:
 
 # State tables of recent gate calls, by what they were made from (files and their modification times): when one
 # process gates a Trust's feeds one after another (``cdw run``), its children are read once, not seven times.
+# Bounded in bytes, so that a large region's states do not pile up in memory.
 _STATE_CACHE: OrderedDict[tuple, pa.Table] = OrderedDict()
-STATE_CACHE_SIZE = 24
+STATE_CACHE_BYTES = 256 << 20
+_STATE_LOCK = threading.Lock()
 
 
 def _state_table(con: duckdb.DuckDBPyConnection, contract: Contract, files: list[str], providers: list[str],
@@ -79,9 +82,10 @@ def _state_table(con: duckdb.DuckDBPyConnection, contract: Contract, files: list
     key = None
     if rows is None:
         key = (contract.feed, tuple(providers), tuple(columns), tuple((f, os.stat(f).st_mtime_ns) for f in files))
-        if key in _STATE_CACHE:
-            _STATE_CACHE.move_to_end(key)
-            return _STATE_CACHE[key]
+        with _STATE_LOCK:
+            if key in _STATE_CACHE:
+                _STATE_CACHE.move_to_end(key)
+                return _STATE_CACHE[key]
     listed = ", ".join(columns)
     con.register("_empty", empty_batch(contract.feed))
     sources = [f"select {listed} from _empty"]
@@ -98,9 +102,10 @@ def _state_table(con: duckdb.DuckDBPyConnection, contract: Contract, files: list
         f"{active} as _active from ({' union all by name '.join(sources)}) "
         f"where provider_code in ({_quoted(providers) or 'null'})").to_arrow_table()
     if key is not None:
-        _STATE_CACHE[key] = table
-        while len(_STATE_CACHE) > STATE_CACHE_SIZE:
-            _STATE_CACHE.popitem(last=False)
+        with _STATE_LOCK:
+            _STATE_CACHE[key] = table
+            while sum(t.nbytes for t in _STATE_CACHE.values()) > STATE_CACHE_BYTES and len(_STATE_CACHE) > 1:
+                _STATE_CACHE.popitem(last=False)
     return table
 
 
