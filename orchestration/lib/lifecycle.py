@@ -169,7 +169,7 @@ class Lifecycle:
                 changes[current.submission_id] = {
                     "status": "superseded", "superseded_by": sid,
                     "batch_path": str(batch_location(self.paths, current, "superseded"))}
-            for earlier in self.registry.all("quarantined"):
+            for earlier in self.registry.all("quarantined", str(submission.feed)):
                 if (earlier.provider, earlier.feed, earlier.period) == place and earlier.submission_id < sid \
                         and earlier.superseded_by is None:
                     changes[earlier.submission_id] = {"superseded_by": sid}
@@ -188,7 +188,7 @@ class Lifecycle:
         changes: dict[int, dict[str, object]] = {sid: {
             "status": "quarantined", "reasons": [*submission.reasons, *reasons],
             "batch_path": str(batch_location(self.paths, submission, "quarantined"))}}
-        for earlier in self.registry.all("superseded"):
+        for earlier in self.registry.all("superseded", str(submission.feed)):
             if earlier.superseded_by == sid:
                 changes[earlier.submission_id] = {"status": "accepted", "superseded_by": None,
                                                   "batch_path": str(batch_location(self.paths, earlier, "accepted"))}
