@@ -351,12 +351,7 @@ catalogue as (
 
 not_received as (
 
-    -- indicators built from a feed no provider has sent yet (partial onboarding): not available, never 0
-    select distinct catalogue.indicator
-    from catalogue
-    inner join {{ ref('int_feeds_received') }} as feeds
-        on '|' || catalogue.source_feeds || '|' like '%|' || feeds.feed || '|%'
-    where not feeds.is_received
+    select * from {{ ref('int_indicators_not_received') }}
 
 ),
 
