@@ -365,11 +365,11 @@ def gate_pending(paths: DataPaths, registry: Registry, contract: Contract, provi
     summary.docs = build_docs(paths, identifiers)
     docs_page = summary.docs.get(f"{contract.feed}_batch")
     lifecycle = Lifecycle(paths, registry)
-    registry.update_many({s.submission_id: {"measures": json.dumps(measures[s.submission_id]),
-                                            "validation_docs": docs_page} for s in pending})  # one transaction
     for submission in pending:
         result = results[submission.submission_id]
         name = submission.file_name
+        registry.update(submission.submission_id, measures=json.dumps(measures[submission.submission_id]),
+                        validation_docs=docs_page)
         if result.success:
             lifecycle.accept(submission, [f"warning: {name}: {w}" for w in result.warnings] or None)
             summary.warnings += [f"{name}: {w}" for w in result.warnings]

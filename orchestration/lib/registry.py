@@ -126,13 +126,9 @@ class Registry:
 
     def update(self, submission_id: int, **fields: object) -> None:
         """Set fields other than the status (which only ``lifecycle`` changes, through ``apply``)."""
-        self.update_many({submission_id: fields})
-
-    def update_many(self, changes: dict[int, dict[str, object]]) -> None:
-        """``update`` for several submissions in one transaction."""
-        if any("status" in fields for fields in changes.values()):
+        if "status" in fields:
             raise ValueError("a submission's status changes only through orchestration.lib.lifecycle")
-        self.apply(changes)
+        self.apply({submission_id: fields})
 
     def apply(self, changes: dict[int, dict[str, object]]) -> None:
         """Several submissions' fields, status included, in one transaction: all of them or none."""
