@@ -4,7 +4,8 @@
 
 Generates the synthetic submissions into a temporary data root, ingests them (not timed), then times the
 gate over every pending batch, a provider's feed at a time, exactly as the pipeline runs it: both suites,
-results stored in the GX file context, Data Docs pages written. Prints its figures; asserts nothing.
+results stored in the GX file context, then the Data Docs pages of all of them built once (the data_docs
+asset). Prints its figures; asserts nothing.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from orchestration.lib.conform import Conformer
 from orchestration.lib.ingest import ingest_landing, providers_by_type
-from orchestration.lib.quality import gate_pending
+from orchestration.lib.quality import build_docs, gate_pending
 from orchestration.lib.registry import Registry
 from orchestration.lib.settings import DataPaths
 from sources.contract import contracts
@@ -43,16 +44,21 @@ def main() -> None:
         rows = sum(s.rows or 0 for s in pending)
         started = time.perf_counter()
         quarantined = 0
+        results = []
         for feed, contract in contracts().items():
             providers = providers_by_type()[contract.provider_type]
             groups = [[p] for p in providers] if contract.provider_type == "trust" else [providers]
             for group in groups:
-                quarantined += len(gate_pending(paths, registry, contract, group, f"bench-{feed}").quarantined)
+                summary = gate_pending(paths, registry, contract, group, f"{feed}-bench")
+                quarantined += len(summary.quarantined)
+                results += summary.results
+        build_docs(paths, results)
         seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
     print(f"gate: {len(pending)} batches, {rows:,} rows, {seconds:.1f} s, "
           f"{seconds / max(rows, 1) * 1e6:.1f} s per million rows, {quarantined} quarantined, "
-          f"peak memory of the process {peak:.2f} GB (scale {args.scale}, {args.start} to {args.end})")
+          f"{len(results)} Data Docs page(s), peak memory of the process {peak:.2f} GB "
+          f"(scale {args.scale}, {args.start} to {args.end})")
 
 
 if __name__ == "__main__":

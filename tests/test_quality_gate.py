@@ -15,8 +15,9 @@ from orchestration.lib.catalogue import load_catalogue
 from orchestration.lib.conform import Conformer
 from orchestration.lib.ingest import period_bounds
 from orchestration.lib.parse import read_submission
-from orchestration.lib.quality import validate_batch, validate_batches
-from orchestration.lib.suites import row_expectations
+from orchestration.lib.quality import _validation_definition, build_docs, validate_batch, validate_batches
+from orchestration.lib.settings import DataPaths
+from orchestration.lib.suites import expected_suite_files, load_suite_document, row_expectations
 from sources.contract import contracts
 
 FILES = {
@@ -96,6 +97,46 @@ def test_suite_follows_the_contract() -> None:
     assert ("expect_compound_columns_to_be_unique", None) in kinds
     assert not any(e["kwargs"].get("column") in {"child_id", "hcn", "forename"}
                    for e in row_expectations(contracts()["referrals"]))
+
+
+@pytest.mark.parametrize("suite", sorted(p.stem for p in expected_suite_files()))
+def test_great_expectations_keeps_every_expectation_of_the_committed_suite(suite: str) -> None:
+    """GX replaces an expectation by another of the same domain: a suite it loaded with fewer would check less
+    than it says (expect_column_to_exist once kept only the last column of each feed)."""
+    document = load_suite_document(suite)
+    definition = _validation_definition(None, suite)
+    assert len(definition.suite.expectations) == len(document["expectations"])
+
+
+def test_a_batch_without_a_contract_column_fails_naming_it(tmp_path: Path, small_landing: Path) -> None:
+    path = batch_file(tmp_path, small_landing, "workforce")
+    pq.write_table(pq.read_table(path).drop_columns(["long_term_absence_fte"]), path)
+    result = validate_batch(path, contracts()["workforce"])
+    assert not result.success
+    (reason,) = [f for f in result.failures if "expect_table_columns_to_match_set" in f]
+    assert "lacks the column(s) long_term_absence_fte." in reason
+    assert any(c["column_name"] == "long_term_absence_fte" for c in result.cells)
+
+
+def test_a_passing_validation_is_stored_once_a_failing_one_again_with_its_rows(tmp_path: Path,
+                                                                             small_landing: Path) -> None:
+    """The first run only decides; where an expectation did not hold (a warning too), a second run records the
+    rows, and the page the gate links to is the second's."""
+    paths = DataPaths(tmp_path / "data").ensure()
+    workforce = contracts()["workforce"]
+    good = batch_file(tmp_path / "a", small_landing, "workforce", 7)
+    _, _, stored = validate_batches({7: good}, workforce, paths, run_name="good-run")
+    assert [i.expectation_suite_identifier.name for i in stored] == ["workforce_batch", "workforce_batch_measures"]
+    unknown = mutate(batch_file(tmp_path / "b", small_landing, "workforce", 8),
+                     lambda frame: frame.assign(team_code=["NO-SUCH-TEAM", *frame["team_code"][1:]]))
+    results, _, stored = validate_batches({8: unknown}, workforce, paths, run_name="warned-run")
+    assert [i.expectation_suite_identifier.name for i in stored] == ["workforce_batch", "workforce_batch",
+                                                                     "workforce_batch_measures"]
+    assert results[8].success and any("workforce_team_unknown" in w and "(file rows 2)" in w
+                                      for w in results[8].warnings)
+    page = Path(build_docs(paths, stored)["workforce_batch"])
+    assert stored[1].run_id.run_time.strftime("%Y%m%dT%H%M%S.%fZ") in str(page)
+    assert "breaks__workforce_team_unknown" in page.read_text(encoding="utf-8")
 
 
 def test_generated_batches_of_every_feed_pass(tmp_path: Path, small_landing: Path) -> None:

@@ -5,8 +5,9 @@ ingest asset per Trust (or one for all Sure Start projects, one for all
 voluntary organisations) takes its new landing files to pending batches, and a
 blocking asset check (the gate) validates them with Great Expectations,
 promoting or quarantining each (a quarantine warns: it blocks nobody else's
-data). Adding a provider (a row in ``ref_providers``) or a feed (a contract,
-then ``cdw contracts``) needs no change here.
+data). One asset then renders the Data Docs pages of all the run's gate results.
+Adding a provider (a row in ``ref_providers``) or a feed (a contract, then
+``cdw contracts``) needs no change here.
 """
 
 from collections.abc import Callable
@@ -70,14 +71,16 @@ def _gate_check(source: str, providers: list[str], contract: Contract) -> dg.Ass
                     description=f"Great Expectations suites {feed}_batch and {feed}_batch_measures (the contract and "
                                 "the rule catalogue) on each new {source} batch. A batch that fails is quarantined "
                                 "with its reasons and the check warns; every other batch goes on to be published. "
-                                "The check fails (and blocks) only when the gate itself cannot run.")
+                                "The check fails (and blocks) only when the gate itself cannot run. Its Data Docs "
+                                "pages are built by the data_docs asset of the same run.")
     def gate(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-        from orchestration.lib.quality import gate_pending
+        from orchestration.lib.quality import gate_pending, gate_run_name
 
         paths = DataPaths.from_env()
         registry = Registry(paths.registry)
         with writing(paths, context.log.warning):
-            summary = gate_pending(paths, registry, contract, providers, f"{source}-{feed}-{context.run.run_id[:8]}")
+            run_name = gate_run_name(source, feed, context.run.run_id)
+            summary = gate_pending(paths, registry, contract, providers, run_name)
         quarantined_here = set(summary.quarantined)
         refused = [f"{s.file_name}: {s.status}: {'; '.join(s.reasons[:2])}" for s in registry.all()
                    if s.run_id == context.run.run_id and s.provider in providers and s.feed == feed
@@ -121,6 +124,31 @@ def _batches_asset(contract: Contract, upstream: list[dg.AssetKey]) -> dg.Assets
                                               "location": dg.MetadataValue.path(str(paths.current / feed))})
 
     return batches
+
+
+DATA_DOCS_KEY = dg.AssetKey(["quality", "data_docs"])
+
+
+def _data_docs_asset(gated: list[dg.AssetKey]) -> dg.AssetsDefinition:
+    @dg.asset(key=DATA_DOCS_KEY, deps=gated, group_name="ingest", kinds={"html"},
+              description="The Great Expectations Data Docs pages of this run's gate results, built once after every "
+                          "gate (a build per gate call would set up the renderer and list the stores each time). "
+                          "`cdw docs` builds the index of every run.")
+    def data_docs(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        from orchestration.lib.quality import build_docs, run_results
+
+        paths = DataPaths.from_env().ensure()
+        with writing(paths, context.log.warning):
+            results = run_results(paths, context.run.run_id)
+            pages = build_docs(paths, results)
+        report(context, f"data docs: {len(results)} validation result(s) of this run rendered")
+        return dg.MaterializeResult(metadata={
+            "validation_results": len(results),
+            "pages": dg.MetadataValue.path(str(paths.root / "gx" / "uncommitted" / "data_docs" / "local_site"))
+            if pages else "none",
+        })
+
+    return data_docs
 
 
 UNRECOGNISED_KEY = dg.AssetKey(["ingest", "unrecognised_files"])
@@ -168,6 +196,7 @@ def build_ingest_definitions(
     """Ingest assets and gates for each provider of each feed the warehouse reads."""
     assets: list[dg.AssetsDefinition] = [unrecognised_files]
     checks: list[dg.AssetChecksDefinition] = []
+    gated: list[dg.AssetKey] = []
     providers = providers_by_type()
     for feed in source_feeds:
         contract = contracts()[feed]
@@ -180,6 +209,8 @@ def build_ingest_definitions(
             checks.append(_gate_check(source, served, contract))
             upstream.append(ingest_key(source, feed))
         assets.append(_batches_asset(contract, upstream))
+        gated += upstream
+    assets.append(_data_docs_asset(gated))
     return assets, checks
 
 

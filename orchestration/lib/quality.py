@@ -11,9 +11,11 @@ recorded and the batch goes on. The gate decides; the batch lifecycle (``lifecyc
 A batch stays the unit of decision, but one GX run covers all of a provider's pending batches of a feed:
 row expectations hold row by row (the record key is unique within ``submission_id``), measures are
 validated as a table of one row per batch, and each failure is attributed to the batches whose rows broke
-it (``unexpected_index_column_names``). GX runs on pandas DataFrames: its SQL source does not work on
-DuckDB (DESIGN_NOTES). Results are stored in a GX file context under the data root, with Data Docs pages
-per run. Great Expectations is imported lazily: it takes seconds to import.
+it (``unexpected_index_column_names``). A first validation only decides; where an expectation did not
+hold, a second records the rows behind it. GX runs on pandas DataFrames: its SQL source does not work on
+DuckDB (DESIGN_NOTES). Results are stored in a GX file context under the data root; their Data Docs
+pages are built once per run, for all its gate calls (``build_docs``). Great Expectations is imported
+lazily: it takes seconds to import.
 """
 
 from __future__ import annotations
@@ -137,10 +139,20 @@ def _index_columns(suite_name: str) -> list[str]:
     return ["submission_id"] if suite_name.endswith("_measures") else ["submission_id", "source_row_number"]
 
 
+# A first run answers only whether each expectation held (a fraction of the cost of recording rows); where one
+# did not, a second run records the rows behind it, and its result is the one the gate reads and links to.
+DECIDE = {"result_format": "BOOLEAN_ONLY"}
+
+
+def _recording(suite_name: str) -> dict[str, Any]:
+    return {"result_format": "COMPLETE", "unexpected_index_column_names": _index_columns(suite_name),
+            "partial_unexpected_count": 5}
+
+
 @functools.cache
-def _checkpoint(root: str | None, suite_name: str) -> Any:
-    """A checkpoint validating a DataFrame against the committed suite: registered in the GX context once per
-    process (not on every gate call), from the suite committed in expectations/."""
+def _validation_definition(root: str | None, suite_name: str) -> Any:
+    """The validation of a DataFrame against the committed suite: registered in the GX context once per process
+    (not on every gate call), from the suite committed in expectations/."""
     import great_expectations as gx
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
@@ -149,6 +161,9 @@ def _checkpoint(root: str | None, suite_name: str) -> Any:
     suite = gx.ExpectationSuite(name=suite_name, meta=document["meta"])
     for item in document["expectations"]:
         suite.add_expectation_configuration(ExpectationConfiguration(**item))
+    if len(suite.expectations) != len(document["expectations"]):  # GX replaces an expectation of the same domain
+        raise ValueError(f"expectations/{suite_name}.json: Great Expectations keeps {len(suite.expectations)} of its "
+                         f"{len(document['expectations'])} expectations (some share a domain and replace each other)")
     suite = context.suites.add_or_update(suite)
     try:  # add_or_update would replace the source, and with it every other suite's asset
         source = context.data_sources.get("batches")
@@ -159,15 +174,29 @@ def _checkpoint(root: str | None, suite_name: str) -> Any:
         or asset.add_batch_definition_whole_dataframe("batches")
     definition = context.validation_definitions.add_or_update(
         gx.ValidationDefinition(name=suite_name, data=batch_definition, suite=suite))
-    checkpoint = context.checkpoints.add_or_update(gx.Checkpoint(
-        name=suite_name, validation_definitions=[definition],
-        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": _index_columns(suite_name),
-                       "partial_unexpected_count": 5}))
     # Definitions read back from an existing file context (a later process, a later run) carry sources without
     # their context, and GX then refuses to build batches ("Missing DataContext"): attach it.
-    for validation in checkpoint.validation_definitions:
-        validation.data.data_asset.datasource._data_context = context
-    return checkpoint
+    definition.data.data_asset.datasource._data_context = context
+    return definition
+
+
+def _validate(definition: Any, frame: pd.DataFrame, suite_name: str, run_name: str) -> tuple[Any, list[Any]]:
+    """Validate and store: the result the gate reads, and the identifiers of the results stored."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
+    stored = []
+    for result_format in (DECIDE, _recording(suite_name)):
+        run_id = gx.RunIdentifier(run_name=run_name)
+        validation = definition.run(batch_parameters={"dataframe": frame}, result_format=result_format, run_id=run_id)
+        stored.append(ValidationResultIdentifier(expectation_suite_identifier=ExpectationSuiteIdentifier(
+            name=suite_name), run_id=run_id, batch_identifier=validation.batch_id))
+        if validation.success:
+            break
+    return validation, stored
 
 
 def _rows_shown(rows: list[dict[str, Any]]) -> str:
@@ -186,11 +215,19 @@ def _describe(result: Any, rows: list[dict[str, Any]]) -> str:
                 f"{len(rows)} row(s) (file rows {_rows_shown(rows)}). Source: {meta.get('source', '')}.")
     kwargs = {k: v for k, v in config.kwargs.items() if k not in ("batch_id", "value_set", "regex")}
     prefix = f"rule {meta['rule']} ({meta['severity']}): " if "rule" in meta else ""
+    missing = _missing_columns(result)
+    if missing:
+        return f"{prefix}{config.type}: the batch lacks the column(s) {', '.join(missing)}. {why}"
     if rows:
         return f"{prefix}{config.type} {kwargs}: {len(rows)} unexpected row(s) (file rows {_rows_shown(rows)}). " \
                f"{why}".strip()
     observed = result.result.get("observed_value")
     return f"{prefix}{config.type} {kwargs}" + (f": observed {observed}" if observed is not None else "") + f". {why}"
+
+
+def _missing_columns(result: Any) -> list[str]:
+    """The columns a table-columns expectation found missing."""
+    return list(((result.result or {}).get("details") or {}).get("mismatched", {}).get("missing") or [])
 
 
 def _plain(value: Any) -> Any:
@@ -218,7 +255,7 @@ def _cells(result: Any, rows: list[dict[str, Any]], contract: Contract | None,
                           "value": rule_values(row, catalogue_rule, contract) if row is not None else "",
                           "rule": rule})
         return cells
-    columns = expectation_columns(config.kwargs)
+    columns = expectation_columns(config.kwargs) or tuple(_missing_columns(result))
     if not rows:
         observed = result.result.get("observed_value")
         return [{"row_number": "", "column_name": "+".join(columns), "value": "" if observed is None else str(observed),
@@ -229,16 +266,12 @@ def _cells(result: Any, rows: list[dict[str, Any]], contract: Contract | None,
 
 def run_suite(frame: pd.DataFrame, suite_name: str, submissions: list[int], root: str | None,
               run_name: str, contract: Contract | None = None, lookup: RowLookup | None = None
-              ) -> tuple[dict[int, GateResult], Any]:
-    """Validate several batches' rows in one GX run; attribute each failure to the batches that broke it."""
+              ) -> tuple[dict[int, GateResult], list[Any]]:
+    """Validate several batches' rows together; attribute each failure to the batches that broke it."""
     results = {sid: GateResult(success=True) for sid in submissions}
     if frame.empty or not load_suite_document(suite_name)["expectations"]:
-        return results, None
-    import great_expectations as gx
-
-    checkpoint = _checkpoint(root, suite_name)
-    outcome = checkpoint.run(batch_parameters={"dataframe": frame}, run_id=gx.RunIdentifier(run_name=run_name))
-    identifier, validation = next(iter(outcome.run_results.items()))
+        return results, []
+    validation, stored = _validate(_validation_definition(root, suite_name), frame, suite_name, run_name)
     for result in validation.results:
         if result.success:
             continue
@@ -254,7 +287,7 @@ def run_suite(frame: pd.DataFrame, suite_name: str, submissions: list[int], root
                 results[sid].success = False
                 results[sid].failures.append(description)
                 results[sid].cells += _cells(result, rows, contract, lookup)
-    return results, identifier
+    return results, stored
 
 
 def validate_batches(batches: dict[int, Path], contract: Contract, paths: DataPaths | None = None,
@@ -285,7 +318,7 @@ def validate_batches(batches: dict[int, Path], contract: Contract, paths: DataPa
         except KeyError:
             return None
 
-    results, rows_id = run_suite(frame, f"{contract.feed}_batch", submissions, root, run_name, contract, lookup)
+    results, rows_stored = run_suite(frame, f"{contract.feed}_batch", submissions, root, run_name, contract, lookup)
     measured_columns = [c for c in frame.columns if c in MEASURED_COLUMNS]
     grouped = dict(tuple(frame[measured_columns].groupby("submission_id"))) if not frame.empty else {}
     base = {sid: base_measures(grouped.get(sid, frame.iloc[0:0])) for sid in submissions}
@@ -303,14 +336,14 @@ def validate_batches(batches: dict[int, Path], contract: Contract, paths: DataPa
         history = [by_period[p] for p in sorted(by_period) if first < p < period]
         measures[sid] = historical_measures(base[sid], history)
     measured = pd.DataFrame([{"submission_id": sid, **values} for sid, values in measures.items()])
-    measure_results, measures_id = run_suite(measured, f"{contract.feed}_batch_measures", submissions, root,
+    measure_results, measures_stored = run_suite(measured, f"{contract.feed}_batch_measures", submissions, root,
                                              run_name)
     for sid, result in measure_results.items():
         results[sid].success &= result.success
         results[sid].failures += result.failures
         results[sid].warnings += result.warnings
         results[sid].cells += result.cells
-    return results, measures, [i for i in (rows_id, measures_id) if i is not None]
+    return results, measures, rows_stored + measures_stored
 
 
 def validate_batch(path: Path, contract: Contract) -> GateResult:
@@ -320,12 +353,13 @@ def validate_batch(path: Path, contract: Contract) -> GateResult:
     return validate_batches({sid: path}, contract)[0][sid]
 
 
-def build_docs(paths: DataPaths, identifiers: list[Any]) -> dict[str, str]:
-    """Data Docs pages for these validation results only (the index is built by ``cdw docs``)."""
-    if not identifiers:
-        return {}
-    context = _context(str(paths.root))
-    context.build_data_docs(resource_identifiers=identifiers, build_index=False)
+def gate_run_name(source: str, feed: str, run_id: str) -> str:
+    """The GX run name of a gate call: its source and feed, ending with the Dagster run it belongs to."""
+    return f"{source}-{feed}-{run_id[:8]}"
+
+
+def docs_pages(paths: DataPaths, identifiers: list[Any]) -> dict[str, str]:
+    """Where the Data Docs pages of these validation results are (or will be, once ``build_docs`` runs)."""
     site = paths.root / "gx" / "uncommitted" / "data_docs" / "local_site" / "validations"
     pages = {}
     for identifier in identifiers:
@@ -334,6 +368,21 @@ def build_docs(paths: DataPaths, identifiers: list[Any]) -> dict[str, str]:
         suite = identifier.expectation_suite_identifier.name
         pages[suite] = str(site / suite / run.run_name / stamp / f"{identifier.batch_identifier}.html")
     return pages
+
+
+def run_results(paths: DataPaths, run_id: str) -> list[Any]:
+    """The stored validation results of one Dagster run's gate calls (see ``gate_run_name``)."""
+    store = _context(str(paths.root)).validation_results_store
+    return [key for key in store.list_keys() if key.run_id.run_name.endswith(f"-{run_id[:8]}")]
+
+
+def build_docs(paths: DataPaths, identifiers: list[Any]) -> dict[str, str]:
+    """Data Docs pages for these validation results only, in one build (the index is built by ``cdw docs``):
+    a build sets up its renderer and lists the stores, so a run builds its pages once, not once per gate call."""
+    if not identifiers:
+        return {}
+    _context(str(paths.root)).build_data_docs(resource_identifiers=identifiers, build_index=False)
+    return docs_pages(paths, identifiers)
 
 
 def build_docs_index(paths: DataPaths) -> Path:
@@ -349,12 +398,14 @@ class GateSummary:
     quarantined: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    docs: dict[str, str] = field(default_factory=dict)
+    docs: dict[str, str] = field(default_factory=dict)  # suite: where its Data Docs page goes
+    results: list[Any] = field(default_factory=list)  # the identifiers of the stored validation results
 
 
 def gate_pending(paths: DataPaths, registry: Registry, contract: Contract, providers: list[str],
                  run_name: str = "gate") -> GateSummary:
-    """Validate the pending batches of these providers' feed; promote or quarantine each, oldest first."""
+    """Validate the pending batches of these providers' feed; promote or quarantine each, oldest first. The
+    results are stored; their Data Docs pages are built once for the whole run (``build_docs``)."""
     summary = GateSummary()
     pending = [s for s in registry.all("pending", contract.feed) if s.provider in providers]
     if not pending:
@@ -362,7 +413,7 @@ def gate_pending(paths: DataPaths, registry: Registry, contract: Contract, provi
     prior = prior_measures(registry, providers, contract.feed)
     results, measures, identifiers = validate_batches(
         {s.submission_id: Path(str(s.batch_path)) for s in pending}, contract, paths, prior, run_name)
-    summary.docs = build_docs(paths, identifiers)
+    summary.docs, summary.results = docs_pages(paths, identifiers), identifiers
     docs_page = summary.docs.get(f"{contract.feed}_batch")
     lifecycle = Lifecycle(paths, registry)
     for submission in pending:

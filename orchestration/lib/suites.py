@@ -1,6 +1,6 @@
 """The Great Expectations suites committed in ``expectations/``, written by ``cdw contracts``.
 
-Each feed has two: ``<feed>_batch`` holds row expectations (derived from the feed's contract: columns present,
+Each feed has two: ``<feed>_batch`` holds row expectations (derived from the feed's contract: its columns,
 required fields, code lists, the record key unique within a batch; then one per rule of the catalogue,
 ``expectations/catalogue.yaml``, on the rule's ``breaks__<id>`` column that the gate computes), and
 ``<feed>_batch_measures`` holds bounds on numbers measured per batch. Every expectation carries
@@ -28,10 +28,14 @@ def row_expectations(contract: Contract) -> list[dict[str, Any]]:
     def add(kind: str, kwargs: dict[str, Any], severity: str, why: str, **meta: Any) -> None:
         found.append({"type": kind, "kwargs": kwargs, "meta": {"severity": severity, "why": why, **meta}})
 
+    # One expectation for all the columns: GX takes expect_column_to_exist's column for a parameter, not its
+    # domain, so a suite keeps only the last of several (they replace one another).
+    add("expect_table_columns_to_match_set",
+        {"column_set": [col.name for col in contract.columns if not col.is_identifying], "exact_match": False},
+        ERROR, "The columns of the feed contract (those that identify a child are replaced by keys at ingest).")
     for col in contract.columns:
         if col.is_identifying:
             continue
-        add("expect_column_to_exist", {"column": col.name}, ERROR, "A column of the feed contract.")
         if col.required:
             add("expect_column_values_to_not_be_null", {"column": col.name}, ERROR, "Required by the contract.")
         if col.type == "code" and col.code_list:
