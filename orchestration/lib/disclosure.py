@@ -92,6 +92,28 @@ class CountTable:
 
 
 @dataclass
+class LinkedTables(CountTable):
+    """Several count tables seen together, as a reader who keeps every release sees them: each table's own sums,
+    and the relations between tables (a 12-month count is the sum of its four quarters). A cell is keyed by its
+    table's label and its own key."""
+
+    parts: dict[str, CountTable] = field(default_factory=dict)
+    between: list[tuple[tuple, list[tuple]]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, name: tuple, parts: dict[str, CountTable], between: list[tuple[tuple, list[tuple]]]
+           ) -> LinkedTables:
+        cells = {(label, *key): value for label, table in parts.items() for key, value in table.cells.items()}
+        return cls(name, cells, parts, [(total, members) for total, members in between
+                                        if total in cells and all(m in cells for m in members)])
+
+    def sums(self) -> list[tuple[tuple, list[tuple]]]:
+        within = [((label, *total), [(label, *p) for p in members])
+                  for label, table in self.parts.items() for total, members in table.sums()]
+        return within + self.between
+
+
+@dataclass
 class Finding:
     """A hidden cell that the published values give away."""
 
@@ -244,22 +266,29 @@ def _bounds(width: int, rows: list[Relation]) -> list[tuple[float, float]]:
     return bounds
 
 
-def protect(table: CountTable, extra_hidden: Iterable[Key] = (), max_repairs: int = 200) -> set[Key]:
-    """The cells to hide: small counts, their complements, and whatever the audit still finds exposed."""
-    hidden = {key for key, value in table.cells.items() if is_small(value)} | set(extra_hidden)
+def protect(table: CountTable, extra_hidden: Iterable[Key] = (), max_repairs: int = 200,
+            released: Iterable[Key] = ()) -> set[Key]:
+    """The cells to hide: small counts, their complements, and whatever the audit still finds exposed.
+
+    ``released`` cells were shown before (in an earlier release to the same recipient): they are facts the
+    reader holds, never hidden now, and only other cells may be hidden to protect what they give away."""
+    shown_before = set(released)
+    hidden = {key for key, value in table.cells.items() if is_small(value) and key not in shown_before} \
+        | set(extra_hidden)
     relations = table.sums()
-    _complete_secondary(table, hidden, relations)
+    _complete_secondary(table, hidden, relations, shown_before)
     for _ in range(max_repairs):
         findings = audit(table, hidden)
         if not findings:
             return hidden
-        if not any([_hide_partner(table, hidden, relations, finding.key) for finding in findings]):
+        if not any([_hide_partner(table, hidden, relations, finding.key, shown_before) for finding in findings]):
             break
-        _complete_secondary(table, hidden, relations)
+        _complete_secondary(table, hidden, relations, shown_before)
     raise RuntimeError(f"disclosure control: could not protect table {table.name}")
 
 
-def _complete_secondary(table: CountTable, hidden: set[Key], relations: list[tuple[Key, list[Key]]]) -> None:
+def _complete_secondary(table: CountTable, hidden: set[Key], relations: list[tuple[Key, list[Key]]],
+                        shown_before: set[Key]) -> None:
     """Hide a partner for any hidden cell that stands alone in one of the table's sums."""
     changed = True
     while changed:
@@ -267,10 +296,11 @@ def _complete_secondary(table: CountTable, hidden: set[Key], relations: list[tup
         for total, parts in relations:
             members = [total, *parts]
             if sum(1 for m in members if m in hidden) == 1:
-                changed |= _hide_one_of(table, hidden, parts, total)
+                changed |= _hide_one_of(table, hidden, parts, total, shown_before)
 
 
-def _hide_partner(table: CountTable, hidden: set[Key], relations: list[tuple[Key, list[Key]]], key: Key) -> bool:
+def _hide_partner(table: CountTable, hidden: set[Key], relations: list[tuple[Key, list[Key]]], key: Key,
+                  shown_before: set[Key]) -> bool:
     """Hide one more positive cell as near as possible to an exposed cell.
 
     First in the sums the exposed cell is part of; when those hold nothing left
@@ -283,7 +313,8 @@ def _hide_partner(table: CountTable, hidden: set[Key], relations: list[tuple[Key
                   if i not in seen_relations and (total in frontier or frontier.intersection(parts))]
         seen_relations.update(nearby)
         members = {m for i in nearby for m in (relations[i][0], *relations[i][1])}
-        candidates = sorted((table.cells[m], m) for m in members if m not in hidden and table.cells[m] > 0)
+        candidates = sorted((table.cells[m], m) for m in members
+                            if m not in hidden and m not in shown_before and table.cells[m] > 0)
         if candidates:
             hidden.add(candidates[0][1])
             return True
@@ -292,13 +323,15 @@ def _hide_partner(table: CountTable, hidden: set[Key], relations: list[tuple[Key
     return False
 
 
-def _hide_one_of(table: CountTable, hidden: set[Key], parts: list[Key], total: Key) -> bool:
+def _hide_one_of(table: CountTable, hidden: set[Key], parts: list[Key], total: Key, shown_before: set[Key]
+                 ) -> bool:
     """Hide the smallest positive part not yet hidden (else the total); zeros stay shown as true zeros."""
-    candidates = sorted((table.cells[p], p) for p in parts if p not in hidden and table.cells[p] > 0)
+    candidates = sorted((table.cells[p], p) for p in parts
+                        if p not in hidden and p not in shown_before and table.cells[p] > 0)
     if candidates:
         hidden.add(candidates[0][1])
         return True
-    if total not in hidden and table.cells[total] > 0:
+    if total not in hidden and total not in shown_before and table.cells[total] > 0:
         hidden.add(total)
         return True
     return False

@@ -27,3 +27,9 @@ def quarter_just_ended(moment: dt.date) -> str:
     """The calendar quarter that ended most recently before a date."""
     previous = dt.date(moment.year, 3 * ((moment.month - 1) // 3) + 1, 1) - dt.timedelta(days=1)
     return f"{previous.year}-Q{(previous.month - 1) // 3 + 1}"
+
+
+def previous_quarter(quarter: str) -> str:
+    """The calendar quarter before one written YYYY-Qn."""
+    start, _ = quarter_bounds(quarter)
+    return quarter_just_ended(start)

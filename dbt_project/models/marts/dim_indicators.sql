@@ -15,6 +15,7 @@ select
     denominator,
     source_feeds,
     disclosure_rule,
+    over_periods,
     extra_breakdowns,
     geographic_levels,
     provider_type
