@@ -128,7 +128,7 @@ class Finding:
                 f"[{self.lower:g}, {self.upper:g}]")
 
 
-def audit(table: CountTable, hidden: set[Key]) -> list[Finding]:
+def audit(table: CountTable, hidden: set[Key], audited: dict[tuple, list[Finding]] | None = None) -> list[Finding]:
     """Bound every hidden cell by linear programming; return those that are given away.
 
     The attacker is assumed to know every published cell, every relation of the
@@ -138,16 +138,27 @@ def audit(table: CountTable, hidden: set[Key]) -> list[Finding]:
     (a percentage's numerator hidden for its small denominator) may be pinned:
     zeros are published as true zeros anyway. Hidden cells linked by no sum are
     bounded separately (one linear program per group of linked cells).
+
+    ``audited`` keeps each group's findings by its hidden cells, for audits of the same table again with more
+    cells hidden: a group that gained no hidden cell has the same relations and the same answer.
     """
     findings = []
     for variables, rows in _linked_groups(table, hidden):
+        signature = tuple(variables)
+        if audited is not None and signature in audited:
+            findings.extend(audited[signature])
+            continue
+        found = []
         for key, (lower, upper) in zip(variables, _bounds(len(variables), rows), strict=True):
             value = table.cells[key]
             lowest = math.ceil(lower - TOLERANCE)
             highest = math.floor(upper + TOLERANCE) if math.isfinite(upper) else math.inf
             pinned = lowest == highest and value > 0
             if pinned or (is_small(value) and lowest >= 1 and highest < SMALLEST_SAFE_COUNT):
-                findings.append(Finding(table.name, key, value, lower, upper))
+                found.append(Finding(table.name, key, value, lower, upper))
+        if audited is not None:
+            audited[signature] = found
+        findings.extend(found)
     return findings
 
 
@@ -277,8 +288,9 @@ def protect(table: CountTable, extra_hidden: Iterable[Key] = (), max_repairs: in
         | set(extra_hidden)
     relations = table.sums()
     _complete_secondary(table, hidden, relations, shown_before)
+    audited: dict[tuple, list[Finding]] = {}
     for _ in range(max_repairs):
-        findings = audit(table, hidden)
+        findings = audit(table, hidden, audited)
         if not findings:
             return hidden
         if not any([_hide_partner(table, hidden, relations, finding.key, shown_before) for finding in findings]):

@@ -7,8 +7,11 @@ everything released before to the same recipient:
 
 - cells shown before are facts the reader holds: they are never hidden now, and only cells of the new release
   may be hidden to protect them;
-- cells hidden before, and the cells of quarters never released, are unknown to the reader;
-- a cell that an earlier release of the same quarter hid stays hidden.
+- cells hidden before are unknown to the reader, and a cell that an earlier release of the same quarter hid
+  stays hidden;
+- the quarters before the recipient's first release, which the first 12 months reach back into, are taken as
+  known to the reader (other publications may hold them): a stronger reader than one who has only the
+  releases, so a first release is safe whatever was published before it.
 
 A cell is named by its table's label (indicator, period type, kind of count, quarter) and its key. The values
 of earlier releases are taken from the current publication: exact when they were built from it, and off by
@@ -119,9 +122,9 @@ def protect_release(rows_by_quarter: dict[str, list[Row]], quarter: str, release
     new_labels = {label(name, quarter) for name in disclosure.count_tables(rows_by_quarter[quarter])}
     shown_before = {cell for cell, state in released.items() if state == SHOWN and cell in system.cells}
     stay_hidden = {cell for cell, state in released.items() if state == HIDDEN and cell in system.cells}
-    unknown = {cell for cell in system.cells if cell[0] not in new_labels and cell not in shown_before}
+    known = {cell for cell in system.cells if cell[0] not in new_labels and cell not in stay_hidden}
     forced = {(label(name, quarter), *key) for name, keys in (extra_hidden or {}).items() for key in keys}
-    hidden = disclosure.protect(system, unknown | stay_hidden | forced, released=shown_before)
+    hidden = disclosure.protect(system, stay_hidden | forced, released=shown_before | known)
     by_name: dict[tuple, set] = {}
     for cell in hidden:
         if cell[0] in new_labels:
@@ -133,8 +136,8 @@ def protect_release(rows_by_quarter: dict[str, list[Row]], quarter: str, release
 def attack(rows_by_quarter: dict[str, list[Row]], released: dict[Cell, str], over_periods: dict[str, str]
            ) -> list[disclosure.Finding]:
     """What a reader holding every release can work out: the audit of all of them together, with every relation
-    within tables and between periods. Cells of quarters never released are unknown."""
+    within tables and between periods (quarters never released are known to this reader, as to the protection)."""
     latest = max(rows_by_quarter)
     system = linked(rows_by_quarter, over_periods, latest)
-    hidden = {cell for cell in system.cells if released.get(cell) != SHOWN}
+    hidden = {cell for cell in system.cells if released.get(cell) == HIDDEN}
     return disclosure.audit(system, hidden)
