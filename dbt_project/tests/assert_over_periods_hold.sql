@@ -44,13 +44,13 @@ windows as (
         and windows.indicator = catalogue.indicator
         and windows.unit = catalogue.unit
     left join cells as quarters
-        on quarters.period_type = 'quarter'
-        and quarters.mart = windows.mart
-        and quarters.indicator = windows.indicator
-        and quarters.unit = windows.unit
-        and quarters.cell = windows.cell
-        and quarters.period_start >= windows.period_start
-        and quarters.period_end <= windows.period_end
+        on windows.mart = quarters.mart
+        and windows.indicator = quarters.indicator
+        and windows.unit = quarters.unit
+        and windows.cell = quarters.cell
+        and windows.period_start <= quarters.period_start
+        and windows.period_end >= quarters.period_end
+        and quarters.period_type = 'quarter'
     where windows.period_type = '12_months'
     group by all
 
