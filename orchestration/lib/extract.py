@@ -29,6 +29,7 @@ from orchestration.lib import disclosure
 from orchestration.lib.ingest import sha256_of
 from orchestration.lib.quarters import QuarterError, quarter_bounds
 from orchestration.lib.registry import Registry
+from orchestration.lib.release import unpublished_cells
 from orchestration.lib.report import build_report
 from orchestration.lib.settings import PROJECT_ROOT, DataPaths
 
@@ -160,14 +161,8 @@ def check_rows(rows: list[ExtractRow]) -> list[str]:
         if row.unit != "count" and disclosure.too_few_cases(row.denominator):
             problems.append(f"{row.indicator} {row.unit} {row.key}: shown on a denominator under 10")
     hidden: dict[tuple, set] = {}
-    for row in rows:
-        table = row.count_table
-        if table is None:
-            continue
-        unpublished = (disclosure.SUPPRESSED, disclosure.NOT_AVAILABLE) if row.unit == "percent" else (
-            disclosure.SUPPRESSED,)
-        if row.unit in ("count", "percent") and row.shown in unpublished:
-            hidden.setdefault(table, set()).add(row.key)
+    for table, key in unpublished_cells(rows):
+        hidden.setdefault(table, set()).add(key)
     for name, table in disclosure.count_tables(rows).items():
         problems.extend(str(finding) for finding in disclosure.audit(table, hidden.get(name, set())))
     return problems

@@ -81,7 +81,7 @@ def between_periods(tables: dict[str, CountTable], over_periods: dict[str, str])
 
 def recorded_cells(rows: list[Row], quarter: str) -> dict[Cell, str]:
     """What a release shows of each cell of its count tables: what the audit log keeps of it."""
-    hidden = _unpublished(rows)
+    hidden = unpublished_cells(rows)
     states: dict[Cell, str] = {}
     for row in sorted(rows, key=lambda r: r.unit != "count"):
         name = row.count_table
@@ -93,7 +93,7 @@ def recorded_cells(rows: list[Row], quarter: str) -> dict[Cell, str]:
     return states
 
 
-def _unpublished(rows: list[Row]) -> set[tuple[tuple, tuple]]:
+def unpublished_cells(rows: list[Row]) -> set[tuple[tuple, tuple]]:
     """The count-table cells a reader cannot read: a hidden count, or a percentage not shown (its numerator)."""
     unpublished = set()
     for row in rows:
