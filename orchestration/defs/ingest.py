@@ -135,7 +135,7 @@ def _data_docs_asset(gated: list[dg.AssetKey]) -> dg.AssetsDefinition:
                           "gate (a build per gate call would set up the renderer and list the stores each time). "
                           "`cdw docs` builds the index of every run.")
     def data_docs(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        from orchestration.lib.quality import build_docs, run_results
+        from orchestration.lib.quality import build_docs, docs_site, run_results
 
         paths = DataPaths.from_env().ensure()
         with writing(paths, context.log.warning):
@@ -144,8 +144,7 @@ def _data_docs_asset(gated: list[dg.AssetKey]) -> dg.AssetsDefinition:
         report(context, f"data docs: {len(results)} validation result(s) of this run rendered")
         return dg.MaterializeResult(metadata={
             "validation_results": len(results),
-            "pages": dg.MetadataValue.path(str(paths.root / "gx" / "uncommitted" / "data_docs" / "local_site"))
-            if pages else "none",
+            "pages": dg.MetadataValue.path(str(docs_site(paths))) if pages else "none",
         })
 
     return data_docs

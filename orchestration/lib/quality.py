@@ -358,9 +358,14 @@ def gate_run_name(source: str, feed: str, run_id: str) -> str:
     return f"{source}-{feed}-{run_id[:8]}"
 
 
+def docs_site(paths: DataPaths) -> Path:
+    """The folder of the data root's Data Docs site (GX's local_site)."""
+    return paths.root / "gx" / "uncommitted" / "data_docs" / "local_site"
+
+
 def docs_pages(paths: DataPaths, identifiers: list[Any]) -> dict[str, str]:
     """Where the Data Docs pages of these validation results are (or will be, once ``build_docs`` runs)."""
-    site = paths.root / "gx" / "uncommitted" / "data_docs" / "local_site" / "validations"
+    site = docs_site(paths) / "validations"
     pages = {}
     for identifier in identifiers:
         run = identifier.run_id
@@ -387,7 +392,7 @@ def build_docs(paths: DataPaths, identifiers: list[Any]) -> dict[str, str]:
 
 def build_docs_index(paths: DataPaths) -> Path:
     _context(str(paths.root)).build_data_docs()
-    return paths.root / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    return docs_site(paths) / "index.html"
 
 
 # -- the gate ----------------------------------------------------------------------------------------

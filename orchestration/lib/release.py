@@ -119,7 +119,7 @@ def protect_release(rows_by_quarter: dict[str, list[Row]], quarter: str, release
     ``rows_by_quarter`` holds the new release's rows under ``quarter`` and, under each other quarter in
     ``quarters_needed``, that quarter's rows as the current publication has them."""
     system = linked(rows_by_quarter, over_periods, quarter)
-    new_labels = {label(name, quarter) for name in disclosure.count_tables(rows_by_quarter[quarter])}
+    new_labels = {text for text in system.parts if _unlabel(text)[3] == quarter}
     shown_before = {cell for cell, state in released.items() if state == SHOWN and cell in system.cells}
     stay_hidden = {cell for cell, state in released.items() if state == HIDDEN and cell in system.cells}
     known = {cell for cell in system.cells if cell[0] not in new_labels and cell not in stay_hidden}
