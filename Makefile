@@ -12,7 +12,7 @@ DAGSTER_HOME_DIR := $(CURDIR)/data/dagster_home
 # The demo always works on its own synthetic data root, whatever the environment points at.
 DEMO_ENV := CDW_DATA_DIR=$(CURDIR)/data CDW_LANDING_DIR=$(CURDIR)/data/landing CDW_ALLOW_DEMO_KEY=1
 
-.PHONY: install demo test lint ui clean dagster-home bench-gate bench spark-check
+.PHONY: install demo test lint ui clean dagster-home bench-gate bench bench-disclosure spark-check
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,11 @@ ui: $(STAMP) dagster-home
 # The quality gate's cost: seconds per million rows (prints its figures).
 bench-gate: $(STAMP)
 	$(BIN)/python bench/gate.py --scale 1.0
+
+# Disclosure control on the demo publication (after make demo): suppressed shares, times, and the reader of the
+# extracts 2024-Q1 to 2025-Q1 (prints its figures).
+bench-disclosure: $(STAMP)
+	$(BIN)/python bench/disclosure.py --published data/published/analytics.duckdb --first 2024-Q1 --last 2025-Q1
 
 # The whole pipeline at scale 1 and 10: each stage's time, memory and rows per second, the DuckDB floor, and one
 # more month (prints its figures). BENCH_SCALES="1.0" for the shorter run.

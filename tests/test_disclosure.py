@@ -138,3 +138,17 @@ def test_numbers_are_plain_decimals() -> None:
     assert disclosure.format_number(12.0, 0) == "12"
     assert disclosure.format_number(1234567.891, 1) == "1234567.9"
     assert disclosure.format_number(0.04, 1) == "0.0"
+
+
+def test_the_optimal_pattern_hides_fewer_cells_than_the_greedy_one_and_both_pass_the_audit() -> None:
+    """Two small counts in one column: the integer program closes one rectangle through them (4 cells), where the
+    greedy heuristic hides the smallest partner in each sum in turn (7)."""
+    table = two_way([[3, 6, 8], [20, 30, 30], [3, 30, 9]])
+    optimal, greedy = disclosure.protect(table), disclosure.protect(table, method="greedy")
+    assert disclosure.audit(table, optimal) == [] and disclosure.audit(table, greedy) == []
+    assert len(optimal) == 4 and len(greedy) == 7
+
+
+def test_past_its_time_limit_the_optimal_method_falls_back_to_the_greedy_one() -> None:
+    table = two_way([[3, 6, 8], [20, 30, 30], [3, 30, 9]])
+    assert disclosure.protect(table, time_limit=0) == disclosure.protect(table, method="greedy")

@@ -22,13 +22,15 @@ suppressed, ``0`` a true zero, ``z`` cannot exist, ``x`` not available.
 from __future__ import annotations
 
 import math
+import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 import highspy
 import numpy as np
-from scipy.sparse import csc_matrix
+
+from orchestration.lib.suppression_mip import PatternProblem, Relation, highs_model
 
 SUPPRESSED, TRUE_ZERO, NOT_APPLICABLE, NOT_AVAILABLE = "c", "0", "z", "x"
 SYMBOLS = {
@@ -45,6 +47,8 @@ NI_LEVEL = "NI"
 SUB_LEVELS = ("TRUST", "LGD")
 TOTAL = "total"
 TOLERANCE = 1e-6
+# the optimal pattern of one table: at most so many seconds and rounds of cuts, before the heuristic repairs it
+OPTIMAL_TIME_LIMIT, OPTIMAL_ROUNDS = 20.0, 6
 
 # a cell of a count table: (geographic_level, area_code, breakdown, breakdown_value)
 Key = tuple[str, str, str, str]
@@ -128,7 +132,8 @@ class Finding:
                 f"[{self.lower:g}, {self.upper:g}]")
 
 
-def audit(table: CountTable, hidden: set[Key], audited: dict[tuple, list[Finding]] | None = None) -> list[Finding]:
+def audit(table: CountTable, hidden: set[Key], audited: dict[tuple, list[Finding]] | None = None,
+          unpublished: Collection[Key] = frozenset()) -> list[Finding]:
     """Bound every hidden cell by linear programming; return those that are given away.
 
     The attacker is assumed to know every published cell, every relation of the
@@ -139,6 +144,9 @@ def audit(table: CountTable, hidden: set[Key], audited: dict[tuple, list[Finding
     zeros are published as true zeros anyway. Hidden cells linked by no sum are
     bounded separately (one linear program per group of linked cells).
 
+    ``unpublished`` cells are unknown to the reader but were never shown as suppressed (a quarter never released
+    to the recipient): only a small count among them may not be pinned within 1 to 4.
+
     ``audited`` keeps each group's findings by its hidden cells, for audits of the same table again with more
     cells hidden: a group that gained no hidden cell has the same relations and the same answer.
     """
@@ -148,22 +156,16 @@ def audit(table: CountTable, hidden: set[Key], audited: dict[tuple, list[Finding
         if audited is not None and signature in audited:
             findings.extend(audited[signature])
             continue
-        found = []
-        for key, (lower, upper) in zip(variables, _bounds(len(variables), rows), strict=True):
-            value = table.cells[key]
-            lowest = math.ceil(lower - TOLERANCE)
-            highest = math.floor(upper + TOLERANCE) if math.isfinite(upper) else math.inf
-            pinned = lowest == highest and value > 0
-            if pinned or (is_small(value) and lowest >= 1 and highest < SMALLEST_SAFE_COUNT):
-                found.append(Finding(table.name, key, value, lower, upper))
+        values = [table.cells[key] for key in variables]
+        strict = [key not in unpublished for key in variables]
+        found = [Finding(table.name, variables[i], values[i], lower, upper)
+                 for i, lower, upper in _exposed(values, rows, strict)]
         if audited is not None:
             audited[signature] = found
         findings.extend(found)
     return findings
 
 
-# a linear relation over hidden cells: ({variable: coefficient}, lower bound, upper bound)
-Relation = tuple[dict[int, float], float, float]
 
 
 def _linked_groups(table: CountTable, hidden: set[Key]) -> list[tuple[list[Key], list[Relation]]]:
@@ -229,74 +231,147 @@ def _linear(table: CountTable, hidden: set[Key], index: dict[Key, int], terms: l
     return coefficients, published
 
 
-def _bounds(width: int, rows: list[Relation]) -> list[tuple[float, float]]:
-    """The least and greatest value of each variable (none negative) subject to the relations.
+def _exposed(values: list[float], rows: list[Relation], strict: list[bool]) -> list[tuple[int, float, float]]:
+    """The variables the relations give away, each with its least and greatest value (none negative).
 
-    One HiGHS model per group, re-solved from the previous basis for each
-    variable and direction: far cheaper than building a model per solve.
+    A hidden zero cannot fail, and a cell is cleared without its own linear programs once two feasible points
+    show it is not pinned (and, for a small count, that it may be 0 or 5 or more): every solution of one linear
+    program is such a point for all the others, and the true values are one from the start. So most cells cost
+    nothing, and the rest are solved on one HiGHS model, re-solved from the previous basis. A cell not ``strict``
+    fails only as a small count.
     """
-    highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
-    lp = highspy.HighsLp()
-    lp.num_col_ = width
-    lp.num_row_ = len(rows)
-    lp.col_cost_ = np.zeros(width)
-    lp.col_lower_ = np.zeros(width)
-    lp.col_upper_ = np.full(width, highspy.kHighsInf)
-    lp.row_lower_ = np.array([max(lower, -highspy.kHighsInf) for _, lower, _ in rows])
-    lp.row_upper_ = np.array([min(upper, highspy.kHighsInf) for _, _, upper in rows])
-    data, row_index, column_index = [], [], []
-    for r, (coefficients, _, _) in enumerate(rows):
-        for c, v in coefficients.items():
-            if v:
-                row_index.append(r)
-                column_index.append(c)
-                data.append(v)
-    matrix = csc_matrix((data, (row_index, column_index)), shape=(len(rows), width))
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = matrix.indptr
-    lp.a_matrix_.index_ = matrix.indices
-    lp.a_matrix_.value_ = matrix.data
-    highs.passModel(lp)
+    truth = np.asarray(values, dtype=float)
+    least, most = truth.copy(), truth.copy()
+
+    def cleared(i: int) -> bool:
+        if not strict[i] and not is_small(values[i]):
+            return True
+        lower, upper = least[i], most[i]
+        if math.isfinite(upper) and math.floor(upper + TOLERANCE) <= math.ceil(lower - TOLERANCE):
+            return False
+        return not is_small(values[i]) or lower <= TOLERANCE or upper >= SMALLEST_SAFE_COUNT - TOLERANCE
+
+    pending = [i for i, value in enumerate(values) if value > 0 and not cleared(i)]
+    if not pending:
+        return []
+    highs = highs_model(len(values), rows)
     unbounded = (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible)
-    bounds = []
-    for i in range(width):
-        extremes = []
-        for direction in (1.0, -1.0):
-            highs.changeColCost(i, direction)
-            highs.run()
-            status = highs.getModelStatus()
-            if status == highspy.HighsModelStatus.kOptimal:
-                extremes.append(direction * highs.getInfo().objective_function_value)
-            elif status in unbounded:
-                extremes.append(-direction * math.inf)
-            else:
-                raise RuntimeError(f"disclosure audit: the linear program ended {highs.modelStatusToString(status)}")
-        highs.changeColCost(i, 0.0)
-        bounds.append((extremes[0], extremes[1]))
-    return bounds
+
+    def extreme(costs: dict[int, float]) -> float:
+        for i, cost in costs.items():
+            highs.changeColCost(i, cost)
+        highs.run()
+        status = highs.getModelStatus()
+        if status == highspy.HighsModelStatus.kOptimal:
+            point = np.asarray(highs.getSolution().col_value)
+            np.minimum(least, point, out=least)
+            np.maximum(most, point, out=most)
+            objective = highs.getInfo().objective_function_value
+        elif status in unbounded:
+            objective = math.inf
+        else:
+            raise RuntimeError(f"disclosure audit: the linear program ended {highs.modelStatusToString(status)}")
+        for i in costs:
+            highs.changeColCost(i, 0.0)
+        return objective
+
+    extreme(dict.fromkeys(pending, 1.0))  # everything as low as it goes: clears most small counts at once
+    exposed = []
+    for i in pending:
+        if cleared(i):
+            continue
+        lower = extreme({i: 1.0})
+        if cleared(i):
+            continue
+        upper = extreme({i: -1.0})
+        if math.isinf(upper):
+            most[i] = upper
+        else:
+            upper = -upper
+        if not cleared(i):
+            exposed.append((i, lower, upper))
+    return exposed
 
 
 def protect(table: CountTable, extra_hidden: Iterable[Key] = (), max_repairs: int = 200,
-            released: Iterable[Key] = ()) -> set[Key]:
+            released: Iterable[Key] = (), method: str = "optimal", time_limit: float = OPTIMAL_TIME_LIMIT,
+            unpublished: Collection[Key] = frozenset()) -> set[Key]:
     """The cells to hide: small counts, their complements, and whatever the audit still finds exposed.
 
+    ``method`` "optimal" chooses the complements by mixed-integer programming (``suppression_mip``), adding a
+    cut for every cell the audit finds exposed, for up to ``time_limit`` seconds; past it, or with "greedy",
+    the greedy heuristic hides the smallest partner in each sum and then repairs what the audit finds.
     ``released`` cells were shown before (in an earlier release to the same recipient): they are facts the
-    reader holds, never hidden now, and only other cells may be hidden to protect what they give away."""
+    reader holds, never hidden now, and only other cells may be hidden to protect what they give away.
+    ``unpublished`` cells (hidden too) are audited as ``audit`` says."""
     shown_before = set(released)
     hidden = {key for key, value in table.cells.items() if is_small(value) and key not in shown_before} \
         | set(extra_hidden)
     relations = table.sums()
-    _complete_secondary(table, hidden, relations, shown_before)
     audited: dict[tuple, list[Finding]] = {}
+    if method == "optimal":
+        pattern, hidden = _optimal(table, hidden, relations, shown_before, time_limit, audited, unpublished)
+        if pattern is not None:
+            return pattern
+    elif method != "greedy":
+        raise ValueError(f"disclosure control: no method {method!r} (optimal or greedy)")
+    _complete_secondary(table, hidden, relations, shown_before)
+    findings: list[Finding] = []
     for _ in range(max_repairs):
-        findings = audit(table, hidden, audited)
+        findings = audit(table, hidden, audited, unpublished)
         if not findings:
             return hidden
         if not any([_hide_partner(table, hidden, relations, finding.key, shown_before) for finding in findings]):
             break
         _complete_secondary(table, hidden, relations, shown_before)
-    raise RuntimeError(f"disclosure control: could not protect table {table.name}")
+    raise RuntimeError(f"disclosure control: could not protect table {table.name}: {len(findings)} cell(s) still "
+                       f"exposed, first {findings[0] if findings else None}")
+
+
+def _optimal(table: CountTable, hidden: set[Key], relations: list[tuple[Key, list[Key]]], shown_before: set[Key],
+             time_limit: float, audited: dict[tuple, list[Finding]], unpublished: Collection[Key]
+             ) -> tuple[set[Key] | None, set[Key]]:
+    """The cheapest pattern the audit passes, or None and the last pattern tried (for the heuristic to repair:
+    its few exposed cells cost less to mend greedily than more rounds of a growing integer program)."""
+    deadline = time.monotonic() + time_limit
+    problem = PatternProblem({key: value for key, value in table.cells.items()
+                              if key not in hidden and key not in shown_before and value > 0},
+                             hidden, [[total, *parts] for total, parts in relations])
+    membership: dict[Key, list[int]] = defaultdict(list)
+    for i, (total, parts) in enumerate(relations):
+        for member in (total, *parts):
+            membership[member].append(i)
+    pattern = set(hidden)
+    for _ in range(OPTIMAL_ROUNDS):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            break
+        chosen = problem.solve(remaining)
+        if chosen is None:
+            break
+        pattern = hidden | chosen
+        findings = audit(table, pattern, audited, unpublished)
+        if not findings:
+            return pattern, pattern
+        problem.cuts.extend((finding.key, _around(finding.key, pattern, relations, membership, problem.values))
+                            for finding in findings)
+    return None, pattern
+
+
+def _around(key: Key, hidden: set[Key], relations: list[tuple[Key, list[Key]]], membership: dict[Key, list[int]],
+            free: dict[Key, float]) -> list[Key]:
+    """The cells nearest an exposed cell that could still be hidden: in its sums, else further out through the
+    hidden cells of those sums."""
+    frontier, seen = {key}, {key}
+    while frontier:
+        nearby = {i for cell in frontier for i in membership.get(cell, ())}
+        members = {m for i in nearby for m in (relations[i][0], *relations[i][1])}
+        candidates = [m for m in members if m not in hidden and m in free]
+        if candidates:
+            return sorted(candidates, key=repr)
+        frontier = {m for m in members if m in hidden} - seen
+        seen |= frontier
+    return []
 
 
 def _complete_secondary(table: CountTable, hidden: set[Key], relations: list[tuple[Key, list[Key]]],
@@ -317,9 +392,12 @@ def _hide_partner(table: CountTable, hidden: set[Key], relations: list[tuple[Key
 
     First in the sums the exposed cell is part of; when those hold nothing left
     to hide (their other cells hidden already, or true zeros), in the sums that
-    their hidden cells are part of, and so on outwards.
+    their hidden cells are part of, and so on outwards. Only when no positive
+    cell is left anywhere around is the nearest true zero hidden: across releases,
+    a new release's zeros can pin a cell hidden before that nothing else protects.
     """
     frontier, seen_cells, seen_relations = {key}, {key}, set()
+    zeros: list[Key] = []
     while frontier:
         nearby = [i for i, (total, parts) in enumerate(relations)
                   if i not in seen_relations and (total in frontier or frontier.intersection(parts))]
@@ -330,8 +408,12 @@ def _hide_partner(table: CountTable, hidden: set[Key], relations: list[tuple[Key
         if candidates:
             hidden.add(candidates[0][1])
             return True
+        zeros = zeros or sorted((m for m in members if m not in hidden and m not in shown_before), key=repr)
         frontier = {m for m in members if m in hidden} - seen_cells
         seen_cells |= frontier
+    if zeros:
+        hidden.add(zeros[0])
+        return True
     return False
 
 
@@ -393,7 +475,7 @@ def count_tables(rows: list[Row]) -> dict[tuple, CountTable]:
     return tables
 
 
-def _unpublished_numerators(rows: list[Row]) -> dict[tuple, set[Key]]:
+def unpublished_numerators(rows: list[Row]) -> dict[tuple, set[Key]]:
     """Percentages not shown whatever their numerator (too small a denominator, or not available): a reader
     does not know their numerators either."""
     unknown: dict[tuple, set[Key]] = defaultdict(set)
@@ -404,14 +486,20 @@ def _unpublished_numerators(rows: list[Row]) -> dict[tuple, set[Key]]:
     return unknown
 
 
-def apply(rows: list[Row], decimals: dict[str, int]) -> tuple[list[Row], dict[tuple, set[Key]]]:
+def apply(rows: list[Row], decimals: dict[str, int], method: str = "optimal"
+          ) -> tuple[list[Row], dict[tuple, set[Key]]]:
     """Decide what each row shows; return the rows and each count table's hidden cells."""
     tables = count_tables(rows)
-    unknown = _unpublished_numerators(rows)
-    hidden = {name: protect(table, unknown.get(name, ())) for name, table in tables.items()}
+    unknown = unpublished_numerators(rows)
+    hidden = {name: protect(table, unknown.get(name, ()), method=method) for name, table in tables.items()}
+    return show(rows, hidden, decimals), hidden
+
+
+def show(rows: list[Row], hidden: dict[tuple, set[Key]], decimals: dict[str, int]) -> list[Row]:
+    """Set what each row shows, given each count table's hidden cells."""
     for row in rows:
         row.shown = _shown(row, hidden, decimals)
-    return rows, hidden
+    return rows
 
 
 def _shown(row: Row, hidden: dict[tuple, set[Key]], decimals: dict[str, int]) -> str:

@@ -5,9 +5,11 @@
 ``metadata.csv`` (one row per indicator and unit), ``indicators.xlsx`` (an
 accessible workbook) and ``manifest.json``, and beside them ``<quarter>-report.html``, a readable
 report on system performance (``report.py``). Everything passes disclosure
-control first, and the independent audit must find nothing, or no file is
-written. Built again from the same publication, every file is identical but
-for the manifest's creation time.
+control first, together with everything released to the same recipient before
+(``release.py``), and neither the audit of this release nor the reader of all
+of them may find anything, or no file is written. Every file and the report are
+rendered from the same audited rows. Built again from the same publication,
+every file is identical but for the manifest's creation time.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.lib import disclosure
+from orchestration.lib import disclosure, release
 from orchestration.lib.ingest import sha256_of
 from orchestration.lib.quarters import QuarterError, quarter_bounds
 from orchestration.lib.registry import Registry
@@ -81,6 +83,7 @@ class ExtractResult:
     publication_run_id: str
     created: str
     report: Path
+    values: list[tuple[str, ...]]  # every value released, as the registry records it (RELEASED_VALUE)
 
 
 def code_version() -> str:
@@ -285,8 +288,13 @@ def scheduled_release_date(quarter: str) -> dt.date:
 
 
 def build_extract(published: Path, outbox: Path, quarter: str, recipient: str = "niccy",
-                  created: dt.datetime | None = None) -> ExtractResult:
-    """Write the four files for a quarter, or raise ExtractError and write nothing."""
+                  created: dt.datetime | None = None,
+                  released_values: dict[str, list[list[tuple[str, ...]]]] | None = None) -> ExtractResult:
+    """Write the four files and the report for a quarter, or raise ExtractError and write nothing.
+
+    ``released_values`` is everything released to the recipient before (``Registry.released_values``): the new
+    release is protected together with it (``release.py``), and the reader who holds all of it must be able to
+    work out nothing."""
     if not RECIPIENT_PATTERN.match(recipient):
         raise ExtractError(f"recipient {recipient!r}: use lower-case letters, digits, - and _")
     try:
@@ -295,6 +303,7 @@ def build_extract(published: Path, outbox: Path, quarter: str, recipient: str = 
         raise ExtractError(str(error)) from error
     if not published.exists():
         raise ExtractError(f"{published}: no published database yet; run the pipeline first (cdw run)")
+    released_values = released_values or {}
     con = duckdb.connect(str(published), read_only=True)
     try:
         covered = [q for (q,) in con.execute(
@@ -303,9 +312,20 @@ def build_extract(published: Path, outbox: Path, quarter: str, recipient: str = 
         if quarter not in covered:
             span = f"{covered[0]} to {covered[-1]}" if covered else "no quarter"
             raise ExtractError(f"no data for {quarter}: the published database covers {span}")
-        rows = load_rows(con, quarter)
-        disclosure.apply(rows, DECIMALS)
-        problems = check_rows(rows)
+        held = release.history(released_values)
+        rows_by_quarter = {q: load_rows(con, q) for q in release.quarters_needed(release.released_quarters(held),
+                                                                                    quarter) if q in covered}
+        rows = rows_by_quarter[quarter]
+        over_periods = dict(con.execute(
+            "select distinct indicator, over_periods from dim_indicators where over_periods is not null").fetchall())
+        try:
+            hidden = release.protect_release(rows_by_quarter, quarter, held, over_periods,
+                                             disclosure.unpublished_numerators(rows))
+        except RuntimeError as error:  # nothing left to hide that would protect a cell: refuse, write nothing
+            raise ExtractError(f"{quarter} for {recipient}: {error}") from error
+        disclosure.show(rows, hidden, DECIMALS)
+        problems = check_rows(rows) + [f"across releases: {finding}" for finding in release.attack(
+            rows_by_quarter, release.holding(held, rows, quarter), over_periods)]
         if problems:
             raise ExtractError(f"disclosure control failed for {quarter}: {len(problems)} problem(s), first: "
                                f"{problems[0]}")
@@ -345,16 +365,21 @@ def build_extract(published: Path, outbox: Path, quarter: str, recipient: str = 
         shutil.rmtree(target)
     os.replace(building, target)
     report = target.with_name(f"{quarter}-report.html")
-    build_report(published, quarter, rows, report.with_suffix(".building"))
+    build_report(quarter, rows, released_values, report.with_suffix(".building"))
     os.replace(report.with_suffix(".building"), report)
     suppressed = sum(1 for r in rows if r.shown == disclosure.SUPPRESSED)
+    values = [(r.indicator, r.unit, r.period_type, r.geographic_level, r.area_code, r.breakdown, r.breakdown_value,
+               r.shown) for r in rows]
     return ExtractResult(target, {**files, "manifest.json": sha256_of(target / "manifest.json")}, len(rows),
-                         suppressed, run_id, manifest["created"], report)
+                         suppressed, run_id, manifest["created"], report, values)
 
 
 def deliver(paths: DataPaths, quarter: str, recipient: str = "niccy", run_id: str | None = None) -> ExtractResult:
-    """Build a quarter's extract into the outbox and record it in the audit log."""
-    result = build_extract(paths.published, paths.outbox, quarter, recipient)
-    Registry(paths.registry).record_extract(recipient, quarter, run_id, result.publication_run_id, result.created,
-                                            str(result.directory), result.files)
+    """Build a quarter's extract into the outbox, protected with everything released to the recipient before, and
+    record it in the audit log with every value it releases."""
+    registry = Registry(paths.registry)
+    result = build_extract(paths.published, paths.outbox, quarter, recipient,
+                           released_values=registry.released_values(recipient))
+    registry.record_extract(recipient, quarter, run_id, result.publication_run_id, result.created,
+                            str(result.directory), result.files, result.values)
     return result

@@ -5,7 +5,7 @@ written only by ingest and the quality gate (never by dbt), so it never contends
 DuckDB writer. A submission's status is changed only by ``orchestration.lib.lifecycle``, which owns the
 allowed transitions; this module stores what it decides. Beside the submissions it keeps what was last seen
 at each landing path (so an unchanged file is not read again, and a file re-landed is a new receipt), the
-fingerprint of the pseudonymisation key, and the audit log of extracts.
+fingerprint of the pseudonymisation key, and the audit log of extracts with every value each released.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import datetime as dt
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -43,7 +43,16 @@ create table if not exists extracts (
     recipient text not null, quarter text not null, run_id text, publication_run_id text,
     created_at text not null, directory text not null, files text not null
 );
+create table if not exists released_values (
+    extract_id integer not null references extracts (extract_id),
+    indicator text not null, unit text not null, period_type text not null, geographic_level text not null,
+    area_code text not null, breakdown text not null, breakdown_value text not null, shown text not null
+);
+create index if not exists released_values_extract on released_values (extract_id);
 """
+# what a released value is recorded by, in the order of released_values' columns after extract_id
+RELEASED_VALUE = ("indicator", "unit", "period_type", "geographic_level", "area_code", "breakdown",
+                  "breakdown_value", "shown")
 
 
 @dataclass
@@ -201,14 +210,34 @@ class Registry:
             return [_submission(r) for r in con.execute(query + " order by submission_id", tuple(where.values()))]
 
     def record_extract(self, recipient: str, quarter: str, run_id: str | None, publication_run_id: str,
-                       created_at: str, directory: str, files: dict[str, str]) -> int:
-        """The audit log of extracts: who received which quarter, when, and the checksum of every file."""
+                       created_at: str, directory: str, files: dict[str, str],
+                       values: Iterable[tuple[str, ...]] = ()) -> int:
+        """The audit log of extracts: who received which quarter, when, the checksum of every file, and every value
+        released (as ``RELEASED_VALUE``), which the disclosure control of the recipient's next releases reads."""
         with self._connect() as con:
             cursor = con.execute(
                 "insert into extracts (recipient, quarter, run_id, publication_run_id, created_at, directory, files) "
                 "values (?, ?, ?, ?, ?, ?, ?)",
                 (recipient, quarter, run_id, publication_run_id, created_at, directory, json.dumps(files)))
-            return int(cursor.lastrowid)
+            extract_id = int(cursor.lastrowid)
+            con.executemany(f"insert into released_values values (?, {', '.join('?' for _ in RELEASED_VALUE)})",
+                            ((extract_id, *value) for value in values))
+            return extract_id
+
+    def released_values(self, recipient: str) -> dict[str, list[list[tuple[str, ...]]]]:
+        """Every value released to a recipient: by quarter, one list per extract of it, oldest first."""
+        with self._connect() as con:
+            rows = con.execute(
+                f"select extracts.quarter, extracts.extract_id, {', '.join(RELEASED_VALUE)} from released_values "
+                "join extracts using (extract_id) where extracts.recipient = ? order by extracts.extract_id",
+                (recipient,)).fetchall()
+        by_extract: dict[tuple[str, int], list[tuple[str, ...]]] = {}
+        for quarter, extract_id, *value in rows:
+            by_extract.setdefault((quarter, extract_id), []).append(tuple(value))
+        released: dict[str, list[list[tuple[str, ...]]]] = {}
+        for (quarter, _), values in by_extract.items():
+            released.setdefault(quarter, []).append(values)
+        return released
 
     def extracts(self) -> list[dict]:
         with self._connect() as con:

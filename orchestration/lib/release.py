@@ -9,9 +9,12 @@ everything released before to the same recipient:
   may be hidden to protect them;
 - cells hidden before are unknown to the reader, and a cell that an earlier release of the same quarter hid
   stays hidden;
-- the quarters before the recipient's first release, which the first 12 months reach back into, are taken as
-  known to the reader (other publications may hold them): a stronger reader than one who has only the
-  releases, so a first release is safe whatever was published before it.
+- the quarters before the recipient's first release, which its first 12 months reach back into, are unknown
+  to the reader, and protected as well: no release lets the reader pin a small count of a quarter it was
+  never given within 1 to 4 (12 months less the quarters released leave those quarters' sum). A larger count
+  of such a quarter may be worked out: it would have been shown had that quarter been released.
+  A first release is so protected against the releases to the same recipient; what other publications
+  (under their own control) add to them is not taken into account.
 
 A cell is named by its table's label (indicator, period type, kind of count, quarter) and its key. The values
 of earlier releases are taken from the current publication: exact when they were built from it, and off by
@@ -106,38 +109,95 @@ def unpublished_cells(rows: list[Row]) -> set[tuple[tuple, tuple]]:
     return unpublished
 
 
-def linked(rows_by_quarter: dict[str, list[Row]], over_periods: dict[str, str], quarter: str) -> LinkedTables:
+def history(released_values: dict[str, list[list[tuple[str, ...]]]]) -> dict[Cell, str]:
+    """What the recipient holds of each cell, from every value released to it (``Registry.released_values``): a
+    cell shown in any release of its quarter is known; one hidden in every release is not."""
+    states: dict[Cell, str] = {}
+    for quarter, extracts in released_values.items():
+        for values in extracts:
+            rows = [Row(indicator, unit, period_type, level, area, breakdown, value, None, None, None, shown=shown)
+                    for indicator, unit, period_type, level, area, breakdown, value, shown in values]
+            states = holding(states, rows, quarter)
+    return states
+
+
+def holding(held: dict[Cell, str], rows: list[Row], quarter: str) -> dict[Cell, str]:
+    """What the recipient holds once a new release of ``quarter`` (its rows shown) reaches it."""
+    states = dict(held)
+    for cell, state in recorded_cells(rows, quarter).items():
+        if states.get(cell) != SHOWN:
+            states[cell] = state
+    return states
+
+
+def quarter_of(cell: Cell) -> str:
+    return _unlabel(cell[0])[3]
+
+
+def released_quarters(released: dict[Cell, str]) -> set[str]:
+    return {quarter_of(cell) for cell in released}
+
+
+def systems(rows_by_quarter: dict[str, list[Row]], over_periods: dict[str, str], releases: set[str]
+            ) -> dict[tuple[str, str], LinkedTables]:
+    """The linked tables a reader of ``releases`` (the quarters released, and the new one) relates, one system per
+    indicator and kind of count: nothing links two indicators, so each is protected and attacked alone.
+
+    A system holds the released quarters' tables and the quarters' tables their 12 months are made of; a
+    table of a quarter never released is unknown to the reader (all its cells hidden)."""
     tables = labelled_tables(rows_by_quarter)
-    return LinkedTables.of(("releases to", quarter), tables, between_periods(tables, over_periods))
+    ours = {text: table for text, table in tables.items() if _unlabel(text)[3] in releases}
+    between = between_periods(tables, over_periods)
+    between = [(total, parts) for total, parts in between if total[0] in ours]
+    referenced = {part[0] for _, parts in between for part in parts}
+    grouped: dict[tuple[str, str], dict[str, CountTable]] = {}
+    for text, table in tables.items():
+        if text in ours or text in referenced:
+            indicator, _, kind, _ = _unlabel(text)
+            grouped.setdefault((indicator, kind), {})[text] = table
+    relations: dict[tuple[str, str], list] = {}
+    for total, parts in between:
+        indicator, _, kind, _ = _unlabel(total[0])
+        relations.setdefault((indicator, kind), []).append((total, parts))
+    return {group: LinkedTables.of(("releases of", *group), parts, relations.get(group, []))
+            for group, parts in sorted(grouped.items())}
+
+
+def _unknown(system: LinkedTables, releases: set[str]) -> set[Cell]:
+    return {cell for cell in system.cells if quarter_of(cell) not in releases}
 
 
 def protect_release(rows_by_quarter: dict[str, list[Row]], quarter: str, released: dict[Cell, str],
-                    over_periods: dict[str, str], extra_hidden: dict[tuple, set] | None = None
-                    ) -> dict[tuple, set]:
+                    over_periods: dict[str, str], extra_hidden: dict[tuple, set] | None = None,
+                    method: str = "optimal") -> dict[tuple, set]:
     """The cells of ``quarter``'s count tables to hide, by table name, given every earlier release's cells.
 
     ``rows_by_quarter`` holds the new release's rows under ``quarter`` and, under each other quarter in
     ``quarters_needed``, that quarter's rows as the current publication has them."""
-    system = linked(rows_by_quarter, over_periods, quarter)
-    new_labels = {text for text in system.parts if _unlabel(text)[3] == quarter}
-    shown_before = {cell for cell, state in released.items() if state == SHOWN and cell in system.cells}
-    stay_hidden = {cell for cell, state in released.items() if state == HIDDEN and cell in system.cells}
-    known = {cell for cell in system.cells if cell[0] not in new_labels and cell not in stay_hidden}
+    releases = released_quarters(released) | {quarter}
     forced = {(label(name, quarter), *key) for name, keys in (extra_hidden or {}).items() for key in keys}
-    hidden = disclosure.protect(system, stay_hidden | forced, released=shown_before | known)
     by_name: dict[tuple, set] = {}
-    for cell in hidden:
-        if cell[0] in new_labels:
-            indicator, period_type, kind, _ = _unlabel(cell[0])
-            by_name.setdefault((indicator, period_type, kind), set()).add(tuple(cell[1:]))
+    for system in systems(rows_by_quarter, over_periods, releases).values():
+        shown_before = {cell for cell in system.cells if released.get(cell) == SHOWN}
+        hidden_before = {cell for cell in system.cells if released.get(cell) == HIDDEN}
+        unknown = _unknown(system, releases)
+        fixed = hidden_before | unknown | (forced & system.cells.keys())
+        for cell in disclosure.protect(system, fixed, released=shown_before, method=method, unpublished=unknown):
+            if quarter_of(cell) == quarter:
+                indicator, period_type, kind, _ = _unlabel(cell[0])
+                by_name.setdefault((indicator, period_type, kind), set()).add(tuple(cell[1:]))
     return by_name
 
 
 def attack(rows_by_quarter: dict[str, list[Row]], released: dict[Cell, str], over_periods: dict[str, str]
            ) -> list[disclosure.Finding]:
     """What a reader holding every release can work out: the audit of all of them together, with every relation
-    within tables and between periods (quarters never released are known to this reader, as to the protection)."""
-    latest = max(rows_by_quarter)
-    system = linked(rows_by_quarter, over_periods, latest)
-    hidden = {cell for cell in system.cells if released.get(cell) == HIDDEN}
-    return disclosure.audit(system, hidden)
+    within tables and between periods. The quarters never released are unknown to this reader, and a small
+    count of theirs pinned within 1 to 4 by the releases is a finding too."""
+    releases = released_quarters(released)
+    findings = []
+    for system in systems(rows_by_quarter, over_periods, releases).values():
+        unknown = _unknown(system, releases)
+        hidden = {cell for cell in system.cells if released.get(cell) == HIDDEN} | unknown
+        findings.extend(disclosure.audit(system, hidden, unpublished=unknown))
+    return findings

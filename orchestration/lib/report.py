@@ -1,10 +1,11 @@
 """A human-readable quarterly report on system performance, written beside the Commissioner's extract.
 
 One self-contained HTML page (inline SVG charts, no scripts or fonts from
-elsewhere), built from the published database under the same disclosure
-rules as the extract: rates come from the extract's own disclosure-controlled
-rows, and a median or percentage on fewer than 10 cases, or with a
-numerator from 1 to 4, is left out of a chart and said to be.
+elsewhere), rendered from released values only: this quarter's extract rows,
+after disclosure control and its audit, and the values of earlier quarters as
+they were released to the same recipient (the registry keeps them). A value
+suppressed there, or never released, is left out of a chart and said to be.
+Every number carries a tooltip (an SVG title) naming its series and category.
 """
 
 from __future__ import annotations
@@ -12,27 +13,17 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-import duckdb
-
 from orchestration.lib import disclosure
 from orchestration.lib.quarters import quarter_bounds
 
 PALETTE = ["#12436d", "#28a197", "#801650", "#f46a25", "#3d3d3d", "#a285d1"]
 WIDTH, HEIGHT, MARGIN = 720, 300, 48
 QUARTERS_SHOWN = 8
+NI_CODE = "N92000002"
 
 
 def _escape(text: object) -> str:
     return html.escape(str(text), quote=True)
-
-
-def _shown_ratio(numerator: float | None, denominator: float | None, value: float | None, unit: str) -> float | None:
-    """A median, mean or percentage, or None where disclosure control would hide it."""
-    if value is None or denominator is None or disclosure.too_few_cases(denominator):
-        return None
-    if unit == "percent" and numerator is not None and disclosure.is_small(numerator):
-        return None
-    return value
 
 
 def line_chart(chart_id: str, title: str, categories: list[str], series: dict[str, list[float | None]],
@@ -66,7 +57,9 @@ def line_chart(chart_id: str, title: str, categories: list[str], series: dict[st
             path = " ".join(f"{x:.1f},{y:.1f}" for x, y in segment)
             parts.append(f'<polyline class="series" data-series="{_escape(name)}" points="{path}" fill="none" '
                          f'stroke="{colour}" stroke-width="2"/>')
-            parts.extend(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>' for x, y in segment)
+        parts.extend(f'<circle class="point" cx="{xy(i, v)[0]:.1f}" cy="{xy(i, v)[1]:.1f}" r="3" fill="{colour}">'
+                     f'<title>{_escape(name)}, {_escape(categories[i])}: {v:.1f}</title></circle>'
+                     for i, v in enumerate(points) if v is not None)
     return _figure(chart_id, title, parts, list(series))
 
 
@@ -87,39 +80,6 @@ def bar_chart(chart_id: str, title: str, bars: list[tuple[str, float | None]], u
         parts.append(f'<rect class="bar" x="{x:.1f}" y="{HEIGHT - MARGIN - height:.1f}" width="{slot * 0.7:.1f}" '
                      f'height="{height:.1f}" fill="{PALETTE[0]}"><title>{_escape(label)}: {v:.1f}</title></rect>')
     return _figure(chart_id, title, parts, [])
-
-
-def heat_map(chart_id: str, title: str, rows: list[str], columns: list[str],
-             cells: dict[tuple[str, str], float]) -> str:
-    """Per cent complete, from white (0) to dark blue (100); grey where the feed has no such field."""
-    cell_width, cell_height, left, head = 90, 18, 180, 40
-    width, height = left + cell_width * len(columns) + 10, head + cell_height * len(rows) + 10
-    parts = []
-    for j, column in enumerate(columns):
-        parts.append(f'<text x="{left + j * cell_width + cell_width / 2}" y="{head - 8}" text-anchor="middle" '
-                     f'font-size="11">{_escape(column)}</text>')
-    for i, row in enumerate(rows):
-        y = head + i * cell_height
-        parts.append(f'<text x="{left - 6}" y="{y + 13}" text-anchor="end" font-size="11">{_escape(row)}</text>')
-        for j, column in enumerate(columns):
-            value = cells.get((row, column))
-            shade = "#eeeeee" if value is None else _blue(value)
-            label = "not collected" if value is None else f"{value:.0f}%"
-            ink = "#000" if value is None or value < 60 else "#fff"
-            parts.append(f'<rect class="cell" x="{left + j * cell_width}" y="{y}" width="{cell_width - 2}" '
-                         f'height="{cell_height - 2}" fill="{shade}"><title>{_escape(row)}, {_escape(column)}: '
-                         f'{label}</title></rect>')
-            parts.append(f'<text x="{left + j * cell_width + cell_width / 2}" y="{y + 13}" text-anchor="middle" '
-                         f'font-size="10" fill="{ink}">{label}</text>')
-    svg = (f'<svg role="img" aria-labelledby="{chart_id}-title" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}">{"".join(parts)}</svg>')
-    return (f'<figure class="chart" id="{chart_id}"><figcaption id="{chart_id}-title">{_escape(title)}'
-            f'</figcaption>{svg}</figure>')
-
-
-def _blue(value: float) -> str:
-    share = max(0.0, min(value, 100.0)) / 100
-    return "#{:02x}{:02x}{:02x}".format(*(round(255 - (255 - c) * share) for c in (0x12, 0x43, 0x6d)))
 
 
 def _axes(top: float, unit: str) -> str:
@@ -143,54 +103,69 @@ def _figure(chart_id: str, title: str, parts: list[str], legend: list[str]) -> s
             f'</figcaption>{svg}{f"<ul class=legend>{keys}</ul>" if keys else ""}</figure>')
 
 
-def _trust_series(con: duckdb.DuckDBPyConnection, indicator: str, quarters: list[str]) -> dict[str, list]:
-    rows = con.execute(
-        "select provider_name, quarter_label, numerator, denominator, value, unit from mart_service_performance "
-        "where indicator = ? and period_type = 'quarter' and (provider_type = 'trust' or provider_level = 'NI') "
-        "order by provider_level desc, provider_name", [indicator]).fetchall()
-    series: dict[str, list] = {}
-    for name, quarter, numerator, denominator, value, unit in rows:
-        if quarter in quarters:
-            series.setdefault(name, [None] * len(quarters))[quarters.index(quarter)] = _shown_ratio(
-                numerator, denominator, value, unit)
+Shown = dict[tuple[str, str, str, str, str, str], str]  # (indicator, unit, level, area, breakdown, value) -> shown
+
+
+def _shown_values(rows: list, released_values: dict[str, list[list[tuple[str, ...]]]], quarter: str
+                  ) -> dict[str, Shown]:
+    """By quarter, every quarterly value as released to the recipient: this release's, and the latest release of
+    each earlier quarter (nothing else reaches the report)."""
+    by_quarter: dict[str, Shown] = {}
+    for earlier, extracts in released_values.items():
+        if earlier < quarter:
+            latest = extracts[-1]
+            by_quarter[earlier] = {(indicator, unit, level, area, breakdown, value): shown
+                                   for indicator, unit, period_type, level, area, breakdown, value, shown in latest
+                                   if period_type == "quarter"}
+    by_quarter[quarter] = {(r.indicator, r.unit, r.geographic_level, r.area_code, r.breakdown, r.breakdown_value):
+                           r.shown for r in rows if r.period_type == "quarter"}
+    return by_quarter
+
+
+def _number(shown: str | None) -> float | None:
+    """A released value as a number, or None for a symbol (or a value never released)."""
+    if shown is None or (shown in disclosure.SYMBOLS and shown != disclosure.TRUE_ZERO):
+        return None
+    return float(shown)
+
+
+def _trust_series(shown: dict[str, Shown], indicator: str, unit: str, quarters: list[str], names: dict[str, str]
+                  ) -> dict[str, list[float | None]]:
+    """Northern Ireland's and each providing Trust's value of a performance indicator, by quarter."""
+    series: dict[str, list[float | None]] = {}
+    for code, name in names.items():
+        level = "NI" if code == NI_CODE else "TRUST"
+        points = [_number(shown.get(q, {}).get((indicator, unit, level, code, "total", "total"))) for q in quarters]
+        if any(point is not None for point in points) or code in {
+                key[3] for key in shown[quarters[-1]] if key[:2] == (indicator, unit)}:
+            series[name] = points
     return series
 
 
-def build_report(published: Path, quarter: str, extract_rows: list, target: Path) -> Path:
-    """Write the quarter's report; extract_rows are the extract's disclosure-controlled rows."""
+def build_report(quarter: str, extract_rows: list, released_values: dict[str, list[list[tuple[str, ...]]]],
+                 target: Path) -> Path:
+    """Write the quarter's report from the extract's disclosure-controlled rows and, for the quarters before it,
+    the values released to the same recipient: every number in it is one the recipient has received."""
     start, end = quarter_bounds(quarter)
-    with duckdb.connect(str(published), read_only=True) as con:
-        quarters = [q for (q,) in con.execute(
-            "select distinct quarter_label from mart_service_performance where quarter_label <= ? "
-            "order by quarter_label desc limit ?", [quarter, QUARTERS_SHOWN]).fetchall()][::-1]
-        waiting = _trust_series(con, "median_days_to_allocation", quarters)
-        stability = _trust_series(con, "lac_three_plus_placements", quarters)
-        workforce = con.execute(
-            "select provider_name, indicator, numerator, denominator, value, unit from mart_service_performance "
-            "where quarter_label = ? and period_type = 'quarter' and provider_type = 'trust' "
-            "and indicator in ('vacancy_rate', 'agency_share') order by provider_name, indicator",
-            [quarter]).fetchall()
-        completeness = con.execute(
-            "select provider_code || ' ' || feed, replace(indicator, 'completeness_', ''), percent_recorded "
-            "from mart_data_completeness order by 1, 2").fetchall()
-    rates = {}
-    for row in extract_rows:
-        if row.unit == "rate_per_10000" and row.period_type == "quarter" and row.indicator == "cp_register":
-            value = None if row.shown in ("c", "x", "z") else float(row.shown)
-            rates[(row.geographic_level, row.area_name, row.breakdown, row.breakdown_value)] = value
-    by_trust = [(name.replace(" Health and Social Care Trust", ""), value)
-                for (level, name, breakdown, _), value in sorted(rates.items())
-                if level == "TRUST" and breakdown == "total"]
-    by_deprivation = [(f"quintile {value_code}", value)
-                      for (level, _, breakdown, value_code), value in sorted(rates.items())
-                      if level == "NI" and breakdown == "deprivation_quintile" and value_code != "unknown"]
-    workforce_bars = {indicator: [(name.replace(" Health and Social Care Trust", ""),
-                                   _shown_ratio(numerator, denominator, value, unit))
-                                  for name, measure, numerator, denominator, value, unit in workforce
-                                  if measure == indicator]
+    shown = _shown_values(extract_rows, released_values, quarter)
+    quarters = sorted(shown)[-QUARTERS_SHOWN:]
+    performance = {r.indicator for r in extract_rows if r.note and r.geographic_level == "TRUST"}
+    names = {NI_CODE: "Northern Ireland", **{r.area_code: r.area_name for r in sorted(
+        extract_rows, key=lambda r: r.area_code) if r.geographic_level == "TRUST" and r.indicator in performance}}
+    waiting = _trust_series(shown, "median_days_to_allocation", "days", quarters, names)
+    stability = _trust_series(shown, "lac_three_plus_placements", "percent", quarters, names)
+    current = shown[quarter]
+    trusts = {code: name.replace(" Health and Social Care Trust", "") for code, name in names.items()
+              if code != NI_CODE}
+    by_trust = [(trusts.get(area, area), _number(value)) for (indicator, unit, level, area, breakdown, _), value
+                in sorted(current.items()) if (indicator, unit, level, breakdown) == (
+                    "cp_register", "rate_per_10000", "TRUST", "total")]
+    by_deprivation = [(f"quintile {code}", _number(value)) for (indicator, unit, level, _, breakdown, code), value
+                      in sorted(current.items()) if (indicator, unit, level, breakdown) == (
+                          "cp_register", "rate_per_10000", "NI", "deprivation_quintile") and code != "unknown"]
+    workforce_bars = {indicator: [(trusts[code], _number(current.get((indicator, "percent", "TRUST", code, "total",
+                                                                      "total")))) for code in sorted(trusts)]
                       for indicator in ("vacancy_rate", "agency_share")}
-    rows = sorted({r for r, _, _ in completeness})
-    columns = sorted({c for _, c, _ in completeness})
     charts = [
         line_chart("waiting-times", "Median days from referral to allocation, by providing Trust, by quarter",
                    quarters, waiting, "days"),
@@ -205,8 +180,6 @@ def build_report(published: Path, quarter: str, extract_rows: list, target: Path
                   workforce_bars["vacancy_rate"], "per cent"),
         bar_chart("workforce-agency", f"Agency share of staff in post (FTE), per cent, by Trust, {quarter}",
                   workforce_bars["agency_share"], "per cent"),
-        heat_map("completeness", "Data completeness: per cent of current records with the field recorded, by "
-                                 "provider and feed", rows, columns, {(r, c): v for r, c, v in completeness}),
     ]
     page = f"""<!DOCTYPE html>
 <html lang="en">
@@ -222,9 +195,9 @@ ul.legend span {{ display: inline-block; width: 1em; height: .6em; margin-right:
 </head>
 <body>
 <h1>Children's services: system performance, {_escape(quarter)}</h1>
-<p>{start:%d %B %Y} to {end:%d %B %Y}. Built from the published database beside the Commissioner's extract
-for the same quarter. Values on fewer than 10 cases, or that would reveal a count from 1 to 4, are left out
-(a gap in a line, or <em>c</em> for a bar).</p>
+<p>{start:%d %B %Y} to {end:%d %B %Y}. Every value is the one in the Commissioner's extract for the quarter it
+belongs to (this quarter's, or an earlier quarter's as it was released), under the same disclosure control: a
+value suppressed there, or never released, is left out (a gap in a line, or <em>c</em> for a bar).</p>
 {"".join(charts)}
 </body>
 </html>
