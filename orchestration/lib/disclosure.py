@@ -295,7 +295,7 @@ def _exposed(values: list[float], rows: list[Relation], strict: list[bool]) -> l
 
 def protect(table: CountTable, extra_hidden: Iterable[Key] = (), max_repairs: int = 200,
             released: Iterable[Key] = (), method: str = "optimal", time_limit: float = OPTIMAL_TIME_LIMIT,
-            unpublished: Collection[Key] = frozenset()) -> set[Key]:
+            unpublished: Collection[Key] = frozenset(), preferred: Collection[Key] = frozenset()) -> set[Key]:
     """The cells to hide: small counts, their complements, and whatever the audit still finds exposed.
 
     ``method`` "optimal" chooses the complements by mixed-integer programming (``suppression_mip``), adding a
@@ -303,14 +303,16 @@ def protect(table: CountTable, extra_hidden: Iterable[Key] = (), max_repairs: in
     the greedy heuristic hides the smallest partner in each sum and then repairs what the audit finds.
     ``released`` cells were shown before (in an earlier release to the same recipient): they are facts the
     reader holds, never hidden now, and only other cells may be hidden to protect what they give away.
-    ``unpublished`` cells (hidden too) are audited as ``audit`` says."""
+    ``unpublished`` cells (hidden too) are audited as ``audit`` says. ``preferred`` cells cost the optimal method
+    less to hide."""
     shown_before = set(released)
     hidden = {key for key, value in table.cells.items() if is_small(value) and key not in shown_before} \
         | set(extra_hidden)
     relations = table.sums()
     audited: dict[tuple, list[Finding]] = {}
     if method == "optimal":
-        pattern, hidden = _optimal(table, hidden, relations, shown_before, time_limit, audited, unpublished)
+        pattern, hidden = _optimal(table, hidden, relations, shown_before, time_limit, audited, unpublished,
+                                   preferred)
         if pattern is not None:
             return pattern
     elif method != "greedy":
@@ -329,14 +331,14 @@ def protect(table: CountTable, extra_hidden: Iterable[Key] = (), max_repairs: in
 
 
 def _optimal(table: CountTable, hidden: set[Key], relations: list[tuple[Key, list[Key]]], shown_before: set[Key],
-             time_limit: float, audited: dict[tuple, list[Finding]], unpublished: Collection[Key]
-             ) -> tuple[set[Key] | None, set[Key]]:
+             time_limit: float, audited: dict[tuple, list[Finding]], unpublished: Collection[Key],
+             preferred: Collection[Key] = frozenset()) -> tuple[set[Key] | None, set[Key]]:
     """The cheapest pattern the audit passes, or None and the last pattern tried (for the heuristic to repair:
     its few exposed cells cost less to mend greedily than more rounds of a growing integer program)."""
     deadline = time.monotonic() + time_limit
     problem = PatternProblem({key: value for key, value in table.cells.items()
                               if key not in hidden and key not in shown_before and value > 0},
-                             hidden, [[total, *parts] for total, parts in relations])
+                             hidden, [[total, *parts] for total, parts in relations], preferred=preferred)
     membership: dict[Key, list[int]] = defaultdict(list)
     for i, (total, parts) in enumerate(relations):
         for member in (total, *parts):

@@ -173,7 +173,9 @@ def protect_release(rows_by_quarter: dict[str, list[Row]], quarter: str, release
     """The cells of ``quarter``'s count tables to hide, by table name, given every earlier release's cells.
 
     ``rows_by_quarter`` holds the new release's rows under ``quarter`` and, under each other quarter in
-    ``quarters_needed``, that quarter's rows as the current publication has them."""
+    ``quarters_needed``, that quarter's rows as the current publication has them. A cell hidden before must stay
+    protected in every later 12 months that holds it, so the optimal method prefers to hide again the cells of
+    the same area and breakdown value as cells hidden before (one chain of hidden cells rather than several)."""
     releases = released_quarters(released) | {quarter}
     forced = {(label(name, quarter), *key) for name, keys in (extra_hidden or {}).items() for key in keys}
     by_name: dict[tuple, set] = {}
@@ -182,7 +184,10 @@ def protect_release(rows_by_quarter: dict[str, list[Row]], quarter: str, release
         hidden_before = {cell for cell in system.cells if released.get(cell) == HIDDEN}
         unknown = _unknown(system, releases)
         fixed = hidden_before | unknown | (forced & system.cells.keys())
-        for cell in disclosure.protect(system, fixed, released=shown_before, method=method, unpublished=unknown):
+        hidden_keys = {cell[1:] for cell in hidden_before}
+        again = {cell for cell in system.cells if quarter_of(cell) == quarter and cell[1:] in hidden_keys}
+        for cell in disclosure.protect(system, fixed, released=shown_before, method=method, unpublished=unknown,
+                                       preferred=again):
             if quarter_of(cell) == quarter:
                 indicator, period_type, kind, _ = _unlabel(cell[0])
                 by_name.setdefault((indicator, period_type, kind), set()).add(tuple(cell[1:]))

@@ -13,13 +13,14 @@ time.
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Sequence
+from collections.abc import Collection, Hashable, Sequence
 from dataclasses import dataclass, field
 
 import highspy
 import numpy as np
 from scipy.sparse import csc_matrix
 
+PREFERRED_SHARE = 0.5
 # a linear relation over variables: ({variable: coefficient}, lower bound, upper bound)
 Relation = tuple[dict[int, float], float, float]
 
@@ -71,6 +72,7 @@ class PatternProblem:
     hidden: set[Hashable]  # cells hidden whatever the pattern
     sums: list[list[Hashable]]  # each sum's cells (total and parts)
     cuts: list[tuple[Hashable, list[Hashable]]] = field(default_factory=list)  # (exposed cell, one of these)
+    preferred: Collection[Hashable] = frozenset()  # cells that cost less to hide (PREFERRED_SHARE of the cost)
 
     def solve(self, time_limit: float) -> set[Hashable] | None:
         """The cheapest set of cells to hide (besides ``hidden``), or None if none was found in time."""
@@ -97,7 +99,8 @@ class PatternProblem:
                 rows.append((candidates, 0.0, math.inf))
             elif candidates:
                 rows.append((candidates, 1.0, math.inf))
-        highs = highs_model(len(free), rows, integer=True, cost=[hiding_cost(self.values[c]) for c in free])
+        costs = [hiding_cost(self.values[c]) * (PREFERRED_SHARE if c in self.preferred else 1.0) for c in free]
+        highs = highs_model(len(free), rows, integer=True, cost=costs)
         highs.setOptionValue("time_limit", float(time_limit))
         highs.setOptionValue("mip_rel_gap", 1e-3)
         highs.run()
