@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 
 from orchestration.cli import main
 from orchestration.definitions import defs
-from orchestration.lib import disclosure
+from orchestration.lib import disclosure, release
 from orchestration.lib.extract import CSV_COLUMNS, METADATA_COLUMNS, SPEC_UNITS, load_rows
 from orchestration.lib.quarters import quarter_bounds
 from orchestration.lib.registry import Registry
@@ -312,3 +312,34 @@ def test_every_value_in_the_report_is_the_extracts_value_for_the_same_cell(extra
             assert NUMBER.match(shown) and float(shown) == pytest.approx(float(value), abs=0.05), (chart, tooltip)
             compared += 1
     assert compared > 20
+
+
+def test_four_quarterly_extracts_kept_together_give_nothing_away(pipeline: dict, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reader who keeps every extract: four consecutive quarters built in order by `cdw extract`, read back
+    from the recipient's files, and a linear-programming attacker over all of them with every relation within
+    tables and between periods (a 12-month count is its four quarters'; a count at the period end is the same in
+    the quarter and the 12 months): no suppressed count is pinned, and no small count inside 1 to 4."""
+    root = tmp_path / "data"
+    shutil.copytree(pipeline["root"] / "published", root / "published")
+    monkeypatch.setenv("CDW_DATA_DIR", str(root))
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    quarters = ["2024-Q1", "2024-Q2", "2024-Q3", "2024-Q4"]
+    for quarter in quarters:
+        assert main(["extract", "--quarter", quarter]) == 0
+    held: dict = {}
+    for quarter in quarters:
+        start = quarter_bounds(quarter)[0].isoformat()
+        received = [disclosure.Row(r["indicator"], r["unit"], "quarter" if r["period_start"] == start else "12_months",
+                                   r["geographic_level"], r["area_code"], r["breakdown"], r["breakdown_value"], None,
+                                   None, None, shown=r["value"])
+                    for r in read_csv(root / "outbox" / "niccy" / quarter / "indicators.csv")]
+        held = release.holding(held, received, quarter)
+    with duckdb.connect(str(root / "published" / "analytics.duckdb"), read_only=True) as con:
+        truth = {q: load_rows(con, q) for q in release.quarters_needed(quarters, quarters[-1])}
+        over_periods = dict(con.execute("select distinct indicator, over_periods from dim_indicators "
+                                        "where over_periods is not null").fetchall())
+    assert set(over_periods.values()) == {release.SUM_OF_QUARTERS, release.AT_PERIOD_END}
+    hidden = sum(1 for state in held.values() if state == release.HIDDEN)
+    assert hidden > 100  # the attacker has something to work on
+    assert release.attack(truth, held, over_periods) == []

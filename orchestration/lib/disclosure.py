@@ -276,18 +276,23 @@ def _exposed(values: list[float], rows: list[Relation], strict: list[bool]) -> l
         return objective
 
     extreme(dict.fromkeys(pending, 1.0))  # everything as low as it goes: clears most small counts at once
+    pending = [i for i in pending if not cleared(i)]
+    if pending:  # and as high as it goes, within a cap that keeps the program bounded (its points stay feasible)
+        width, cap = len(values), 2.0 * max(values) + SMALLEST_SAFE_COUNT
+        columns = np.arange(width, dtype=np.int32)
+        highs.changeColsBounds(width, columns, np.zeros(width), np.full(width, cap))
+        extreme(dict.fromkeys(pending, -1.0))
+        highs.changeColsBounds(width, columns, np.zeros(width), np.full(width, highspy.kHighsInf))
     exposed = []
     for i in pending:
         if cleared(i):
             continue
-        lower = extreme({i: 1.0})
+        upper = extreme({i: -1.0})
+        upper = math.inf if math.isinf(upper) else -upper
+        most[i] = max(most[i], upper)
         if cleared(i):
             continue
-        upper = extreme({i: -1.0})
-        if math.isinf(upper):
-            most[i] = upper
-        else:
-            upper = -upper
+        lower = extreme({i: 1.0})
         if not cleared(i):
             exposed.append((i, lower, upper))
     return exposed

@@ -197,7 +197,8 @@ ul.legend span {{ display: inline-block; width: 1em; height: .6em; margin-right:
 <h1>Children's services: system performance, {_escape(quarter)}</h1>
 <p>{start:%d %B %Y} to {end:%d %B %Y}. Every value is the one in the Commissioner's extract for the quarter it
 belongs to (this quarter's, or an earlier quarter's as it was released), under the same disclosure control: a
-value suppressed there, or never released, is left out (a gap in a line, or <em>c</em> for a bar).</p>
+value suppressed there, or never released, is left out (a gap in a line, or <em>c</em> for a bar). The lines show the
+quarters released to this recipient, at most the last {QUARTERS_SHOWN}: here from {_escape(quarters[0])}.</p>
 {"".join(charts)}
 </body>
 </html>
