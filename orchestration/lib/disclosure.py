@@ -7,8 +7,10 @@ table's hierarchies: each breakdown's values add up to their area's total,
 and the Trusts, and the LGDs, add up to Northern Ireland.
 
 - Primary suppression hides every count from 1 to 4.
-- Secondary suppression hides further cells until no hidden cell stands alone
-  in any of the table's sums, then repairs whatever the audit still finds.
+- Secondary suppression chooses the cheapest further cells such that no hidden
+  cell stands alone in any of the table's sums (a mixed-integer program,
+  ``suppression_mip``), adding a cut for whatever the audit still finds; past a
+  time limit the greedy heuristic repairs the pattern instead.
 - The audit is independent of the heuristics: a linear program (HiGHS)
   bounds each hidden cell by everything published and every
   sum. A hidden count that can be worked out exactly, or a small count that
@@ -164,8 +166,6 @@ def audit(table: CountTable, hidden: set[Key], audited: dict[tuple, list[Finding
             audited[signature] = found
         findings.extend(found)
     return findings
-
-
 
 
 def _linked_groups(table: CountTable, hidden: set[Key]) -> list[tuple[list[Key], list[Relation]]]:
