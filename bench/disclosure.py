@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.lib import disclosure, release
-from orchestration.lib.extract import DECIMALS, check_rows, load_rows
+from orchestration.lib.extract import DECIMALS, check_rows, load_over_periods, load_rows
 from orchestration.lib.quarters import previous_quarter
 
 
@@ -45,8 +45,7 @@ def main() -> None:
     quarters.reverse()
     with duckdb.connect(str(args.published), read_only=True) as con:
         rows = {q: load_rows(con, q) for q in release.quarters_needed(quarters, args.last)}
-        over_periods = dict(con.execute(
-            "select distinct indicator, over_periods from dim_indicators where over_periods is not null").fetchall())
+        over_periods = load_over_periods(con)
     for method in ("greedy", "optimal"):
         started = time.perf_counter()
         disclosure.apply(rows[args.last], DECIMALS, method=method)

@@ -20,7 +20,7 @@ from openpyxl import load_workbook
 from orchestration.cli import main
 from orchestration.definitions import defs
 from orchestration.lib import disclosure, release
-from orchestration.lib.extract import CSV_COLUMNS, METADATA_COLUMNS, SPEC_UNITS, load_rows
+from orchestration.lib.extract import CSV_COLUMNS, METADATA_COLUMNS, SPEC_UNITS, load_over_periods, load_rows
 from orchestration.lib.quarters import quarter_bounds
 from orchestration.lib.registry import Registry
 
@@ -337,8 +337,7 @@ def test_four_quarterly_extracts_kept_together_give_nothing_away(pipeline: dict,
         held = release.holding(held, received, quarter)
     with duckdb.connect(str(root / "published" / "analytics.duckdb"), read_only=True) as con:
         truth = {q: load_rows(con, q) for q in release.quarters_needed(quarters, quarters[-1])}
-        over_periods = dict(con.execute("select distinct indicator, over_periods from dim_indicators "
-                                        "where over_periods is not null").fetchall())
+        over_periods = load_over_periods(con)
     assert set(over_periods.values()) == {release.SUM_OF_QUARTERS, release.AT_PERIOD_END}
     hidden = sum(1 for state in held.values() if state == release.HIDDEN)
     assert hidden > 100  # the attacker has something to work on

@@ -133,6 +133,12 @@ def load_rows(con: duckdb.DuckDBPyConnection, quarter: str) -> list[ExtractRow]:
     return rows
 
 
+def load_over_periods(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """How each indicator relates across periods, from the catalogue (``sum_of_quarters`` or ``at_period_end``)."""
+    return dict(con.execute(
+        "select distinct indicator, over_periods from dim_indicators where over_periods is not null").fetchall())
+
+
 def _extract_row(record: tuple) -> ExtractRow:
     *measures, period_start, period_end, area_name, note = record
     return ExtractRow(*measures, period_start=period_start, period_end=period_end, area_name=area_name, note=note)
@@ -316,8 +322,7 @@ def build_extract(published: Path, outbox: Path, quarter: str, recipient: str = 
         rows_by_quarter = {q: load_rows(con, q) for q in release.quarters_needed(release.released_quarters(held),
                                                                                     quarter) if q in covered}
         rows = rows_by_quarter[quarter]
-        over_periods = dict(con.execute(
-            "select distinct indicator, over_periods from dim_indicators where over_periods is not null").fetchall())
+        over_periods = load_over_periods(con)
         try:
             hidden = release.protect_release(rows_by_quarter, quarter, held, over_periods,
                                              disclosure.unpublished_numerators(rows))

@@ -132,12 +132,12 @@ def _number(shown: str | None) -> float | None:
 def _trust_series(shown: dict[str, Shown], indicator: str, unit: str, quarters: list[str], names: dict[str, str]
                   ) -> dict[str, list[float | None]]:
     """Northern Ireland's and each providing Trust's value of a performance indicator, by quarter."""
+    released_now = {key[3] for key in shown[quarters[-1]] if key[:2] == (indicator, unit)}
     series: dict[str, list[float | None]] = {}
     for code, name in names.items():
         level = "NI" if code == NI_CODE else "TRUST"
         points = [_number(shown.get(q, {}).get((indicator, unit, level, code, "total", "total"))) for q in quarters]
-        if any(point is not None for point in points) or code in {
-                key[3] for key in shown[quarters[-1]] if key[:2] == (indicator, unit)}:
+        if code in released_now or any(point is not None for point in points):
             series[name] = points
     return series
 
