@@ -314,19 +314,19 @@ def test_every_value_in_the_report_is_the_extracts_value_for_the_same_cell(extra
     assert compared > 20
 
 
-def test_four_quarterly_extracts_kept_together_give_nothing_away(pipeline: dict, tmp_path: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    """The reader who keeps every extract: four consecutive quarters built in order by `cdw extract`, read back
-    from the recipient's files, and a linear-programming attacker over all of them with every relation within
-    tables and between periods (a 12-month count is its four quarters'; a count at the period end is the same in
-    the quarter and the 12 months): no suppressed count is pinned, and no small count inside 1 to 4."""
+def test_three_quarterly_extracts_kept_together_give_nothing_away(extract_root: Path, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reader who keeps every extract: three consecutive quarters built in order by `cdw extract` (the module's
+    two, and the next one built on a copy of its data root), read back from the recipient's files, and a
+    linear-programming attacker over all of them with every relation within tables and between periods (a
+    12-month count is its four quarters'; a count at the period end is the same in the quarter and the 12
+    months): no suppressed count is pinned, and no small count inside 1 to 4."""
     root = tmp_path / "data"
-    shutil.copytree(pipeline["root"] / "published", root / "published")
+    shutil.copytree(extract_root, root)
     monkeypatch.setenv("CDW_DATA_DIR", str(root))
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
-    quarters = ["2024-Q1", "2024-Q2", "2024-Q3", "2024-Q4"]
-    for quarter in quarters:
-        assert main(["extract", "--quarter", quarter]) == 0
+    quarters = [EARLIER, QUARTER, "2024-Q4"]
+    assert main(["extract", "--quarter", quarters[-1]]) == 0
     held: dict = {}
     for quarter in quarters:
         start = quarter_bounds(quarter)[0].isoformat()

@@ -47,14 +47,9 @@ BREAKDOWN_ORDER = ["total", "age_band", "sex", "religion", "ethnicity", "disabil
 AGE_BANDS = ["under_1", "1_4", "5_11", "12_15", "16_17", "18_plus"]
 NI_AREA = ("N92000002", "Northern Ireland")
 RECIPIENT_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-# Workbook sheets: indicators are grouped by topic; an indicator not listed here goes to "Other".
-TOPICS = {
-    "Referrals": ["referrals", "children_in_need"],
-    "Child_protection": ["cp_register", "cp_registrations", "cp_reregistrations_24m"],
-    "Looked_after": ["looked_after", "lac_admissions", "lac_discharges", "care_leavers_eet"],
-    "Early_help": ["sure_start_reach", "family_support_referrals", "family_support_needs_met"],
-}
-PERFORMANCE_TOPIC = "Service_performance"
+# Workbook sheets: one per topic of the catalogue (dim_indicators.topic), in this order; a topic not listed here
+# comes after these, in alphabetical order.
+TOPIC_ORDER = ["Referrals", "Child_protection", "Looked_after", "Early_help", "Service_performance"]
 TITLE = "Children's social care and early help indicators, Northern Ireland"
 SOURCE = ("Regional children's data warehouse: monthly submissions of the five HSC Trusts and the Family Support "
           "Hubs' organisations, quarterly submissions of the Sure Start projects")
@@ -126,7 +121,7 @@ def load_rows(con: duckdb.DuckDBPyConnection, quarter: str) -> list[ExtractRow]:
             and performance.unit = catalogue.unit
         where performance.quarter_label = ?
             and (performance.provider_level = 'NI' or performance.provider_type = 'trust')
-            and '|' || catalogue.geographic_levels || '|' like '%|TRUST|%'
+            and '|' || catalogue.geographic_levels || '|' like '%|PROVIDER|%'
             and performance.unit in ({', '.join('?' for _ in SPEC_UNITS)})
         """, [*NI_AREA, PROVIDING_TRUST, quarter, *SPEC_UNITS]).fetchall()
     rows.extend(_extract_row(r) for r in performance)
@@ -198,15 +193,13 @@ def _metadata(con: duckdb.DuckDBPyConnection, rows: list[ExtractRow]) -> list[li
     return records
 
 
-def _topic(indicator: str, performance: set[str]) -> str:
-    for topic, indicators in TOPICS.items():
-        if indicator in indicators:
-            return topic
-    return PERFORMANCE_TOPIC if indicator in performance else "Other"
+def load_topics(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Each indicator's topic, from the catalogue."""
+    return dict(con.execute("select distinct indicator, topic from dim_indicators").fetchall())
 
 
 def write_workbook(path: Path, quarter: str, rows: list[ExtractRow], metadata: list[list[str]],
-                   release_date: dt.date) -> None:
+                   release_date: dt.date, topics: dict[str, str]) -> None:
     """An accessible workbook: cover, contents, notes, definitions and one table per topic (gptables)."""
     import warnings
 
@@ -214,10 +207,9 @@ def write_workbook(path: Path, quarter: str, rows: list[ExtractRow], metadata: l
     import pandas as pd
 
     start, end = quarter_bounds(quarter)
-    performance = {r.indicator for r in rows if r.geographic_level == "TRUST" and r.note == PROVIDING_TRUST}
     by_topic: dict[str, list[ExtractRow]] = {}
     for row in rows:
-        by_topic.setdefault(_topic(row.indicator, performance), []).append(row)
+        by_topic.setdefault(topics[row.indicator], []).append(row)
     instructions = ("This worksheet contains one table. Each row is one value; the Note column is empty where a "
                     "value has no note. Notes are on the Notes worksheet.")
     sheets = {}
@@ -276,9 +268,8 @@ def write_workbook(path: Path, quarter: str, rows: list[ExtractRow], metadata: l
     workbook.close()
 
 
-def _topic_rank(topic: str) -> int:
-    order = [*TOPICS, PERFORMANCE_TOPIC, "Other"]
-    return order.index(topic) if topic in order else len(order)
+def _topic_rank(topic: str) -> tuple[int, str]:
+    return (TOPIC_ORDER.index(topic), "") if topic in TOPIC_ORDER else (len(TOPIC_ORDER), topic)
 
 
 def _cell(shown: str) -> float | str:
@@ -336,6 +327,7 @@ def build_extract(published: Path, outbox: Path, quarter: str, recipient: str = 
                                f"{problems[0]}")
         rows.sort(key=_row_order)
         metadata = _metadata(con, rows)
+        topics = load_topics(con)
         run_id, published_at = con.execute(
             "select run_id, cast(published_at as varchar) from publication_runs").fetchone()
         batches = [dict(zip(("provider", "feed", "period", "checksum"), b, strict=True)) for b in con.execute(
@@ -352,7 +344,8 @@ def build_extract(published: Path, outbox: Path, quarter: str, recipient: str = 
         [r.period_start, r.period_end, r.geographic_level, r.area_code, r.area_name, r.breakdown,
          r.breakdown_value, r.indicator, r.unit, r.shown, r.note] for r in rows]), encoding="utf-8")
     (building / "metadata.csv").write_text(_csv_text(METADATA_COLUMNS, metadata), encoding="utf-8")
-    write_workbook(building / "indicators.xlsx", quarter, rows, metadata, scheduled_release_date(quarter))
+    write_workbook(building / "indicators.xlsx", quarter, rows, metadata, scheduled_release_date(quarter),
+                   topics)
     files = {name: sha256_of(building / name) for name in ("indicators.csv", "metadata.csv", "indicators.xlsx")}
     start, end = quarter_bounds(quarter)
     manifest = {

@@ -1,22 +1,54 @@
-{#- The catalogue of published indicators, for analysts and for the Commissioner's metadata.csv. -#}
+{#- The catalogue of published indicators, for analysts and for the Commissioner's metadata.csv: one row per mart,
+    indicator and unit, with the levels and breakdowns it is published by (ref_indicator_levels and
+    ref_indicator_breakdowns, one row each there) listed for reading. -#}
 with catalogue as (
 
     select * from {{ ref('ref_indicators') }}
 
+),
+
+levels as (
+
+    select
+        mart,
+        indicator,
+        {{ dbt.listagg('geographic_level', "'|'", "order by geographic_level") }} as geographic_levels
+    from {{ ref('ref_indicator_levels') }}
+    group by mart, indicator
+
+),
+
+breakdowns as (
+
+    select
+        mart,
+        indicator,
+        {{ dbt.listagg('breakdown', "'|'", "order by breakdown") }} as breakdowns
+    from {{ ref('ref_indicator_breakdowns') }}
+    group by mart, indicator
+
 )
 
 select
-    mart,
-    indicator,
-    unit,
-    label,
-    definition,
-    numerator,
-    denominator,
-    source_feeds,
-    disclosure_rule,
-    over_periods,
-    extra_breakdowns,
-    geographic_levels,
-    provider_type
+    catalogue.mart,
+    catalogue.indicator,
+    catalogue.unit,
+    catalogue.topic,
+    catalogue.label,
+    catalogue.definition,
+    catalogue.numerator,
+    catalogue.denominator,
+    catalogue.population,
+    catalogue.source_feeds,
+    catalogue.disclosure_rule,
+    catalogue.over_periods,
+    levels.geographic_levels,
+    breakdowns.breakdowns,
+    catalogue.provider_type
 from catalogue
+inner join levels
+    on catalogue.mart = levels.mart
+    and catalogue.indicator = levels.indicator
+inner join breakdowns
+    on catalogue.mart = breakdowns.mart
+    and catalogue.indicator = breakdowns.indicator

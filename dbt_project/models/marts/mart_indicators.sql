@@ -5,14 +5,14 @@
     once each, children once each (spec 7.2.1); a child's characteristics are their latest recorded values.
     Rates per 10,000 children aged 0 to 17 of the same area and breakdown, from the mid-year estimate for the
     year the period ends in. The matrix is complete (spec 7.3): every period, area, indicator and breakdown value
-    of ref_indicators has a row; a count with nothing to count is 0, and a value that cannot exist (a percentage
+    the catalogue lists has a row (indicator_matrix); a count with nothing to count is 0, and a value that cannot exist (a percentage
     of no cases, a rate for ages 18 and over) or has no population to divide by is null, with its availability
     and a note saying which. -#}
 {%- set period = 'indicator, period_type, quarter_label, period_start, period_end, population_year' %}
 {%- set breakdowns = ['age_band', 'sex', 'religion', 'ethnicity', 'disability', 'deprivation_quintile'] %}
 with units as (
 
-    select * from {{ ref('int_indicator_units') }}
+    {{ union_indicator_units('mart_indicators') }}
 
 ),
 
@@ -22,22 +22,22 @@ children as (
 
 ),
 
--- A unit has one age and one place in the numerator per indicator and period (the test
--- indicator_units_have_one_age_and_numerator_per_period), so once each unit is one row per breakdown value its
+-- A unit has one child, one age and one numerator and denominator per indicator and period, whichever provider
+-- recorded it (the test indicator_units_are_one_per_period), so once each unit is one row per breakdown value its
 -- counts add up: units are summed in cells of the finest grain, then the cells in each breakdown and area,
 -- instead of counting units distinct over every breakdown and area (the same counts, far less work).
 unit_rows as (
 
-    select distinct {{ period }}, unit_key, child_key, age, in_numerator
+    select distinct {{ period }}, unit_key, child_key, age, numerator, denominator
     from units
 
 ),
 
-extra_rows as (
+own_breakdown_rows as (
 
-    select distinct {{ period }}, unit_key, child_key, in_numerator, extra_breakdown, extra_value
+    select distinct {{ period }}, unit_key, child_key, numerator, denominator, breakdown, breakdown_value
     from units
-    where extra_breakdown is not null
+    where breakdown is not null
 
 ),
 
@@ -66,29 +66,28 @@ cells as (
         trust_of_residence,
         lgd_code,
         {{ breakdowns | join(', ') }},
-        count(*) as cases,
-        sum(case when in_numerator then 1 else 0 end) as counted
+        sum(denominator) as cases,
+        sum(numerator) as counted
     from described
     group by {{ period }}, trust_of_residence, lgd_code, {{ breakdowns | join(', ') }}
 
 ),
 
-extra_cells as (
+own_breakdown_cells as (
 
     select
         {{ period }},
         children.trust_of_residence,
         children.lgd_code,
-        extra_rows.extra_breakdown,
-        extra_rows.extra_value,
-        count(*) as cases,
-        sum(case when extra_rows.in_numerator then 1 else 0 end) as counted
-    from extra_rows
+        own.breakdown,
+        own.breakdown_value,
+        sum(own.denominator) as cases,
+        sum(own.numerator) as counted
+    from own_breakdown_rows as own
     left join children
-        on extra_rows.child_key = children.child_key
+        on own.child_key = children.child_key
     group by
-        {{ period }}, children.trust_of_residence, children.lgd_code, extra_rows.extra_breakdown,
-        extra_rows.extra_value
+        {{ period }}, children.trust_of_residence, children.lgd_code, own.breakdown, own.breakdown_value
 
 ),
 
@@ -104,8 +103,8 @@ broken_down as (
         from cells
     {%- endfor %}
     union all
-    select {{ period }}, trust_of_residence, lgd_code, extra_breakdown, extra_value, cases, counted
-    from extra_cells
+    select {{ period }}, trust_of_residence, lgd_code, breakdown, breakdown_value, cases, counted
+    from own_breakdown_cells
 
 ),
 
@@ -130,39 +129,9 @@ counts as (
 
 ),
 
-catalogue as (
-
-    select indicator, unit, extra_breakdowns
-    from {{ ref('ref_indicators') }}
-    where mart = 'mart_indicators'
-
-),
-
 not_received as (
 
     select * from {{ ref('int_indicators_not_received') }}
-
-),
-
-breakdown_values as (
-
-    select * from {{ ref('int_breakdown_values') }}
-
-),
-
-periods as (
-
-    select * from {{ ref('int_reporting_periods') }}
-
-),
-
-areas as (
-
-    select 'NI' as geographic_level, 'N92000002' as area_code, 'Northern Ireland' as area_name
-    union all
-    select 'TRUST', trust_code, trust_name from {{ ref('dim_trusts') }}
-    union all
-    select 'LGD', lgd_code, lgd_name from {{ ref('dim_lgds') }}
 
 ),
 
@@ -178,47 +147,9 @@ catchments as (
 
 ),
 
-{% set standard = ['total', 'age_band', 'sex', 'religion', 'ethnicity', 'disability', 'deprivation_quintile'] %}
-indicator_breakdowns as (
-
-    select catalogue.indicator, catalogue.unit, breakdown_values.breakdown, breakdown_values.breakdown_value
-    from catalogue
-    inner join breakdown_values
-        on breakdown_values.breakdown in ({{ "'" ~ standard | join("', '") ~ "'" }})
-        or '|' || catalogue.extra_breakdowns || '|' like '%|' || breakdown_values.breakdown || '|%'
-
-    union
-
-    -- a value seen in the data but outside the domain (an unknown age band, say) keeps its row
-    select counts.indicator, catalogue.unit, counts.breakdown, counts.breakdown_value
-    from counts
-    inner join catalogue
-        on counts.indicator = catalogue.indicator
-    left join breakdown_values
-        on counts.breakdown = breakdown_values.breakdown
-        and counts.breakdown_value = breakdown_values.breakdown_value
-    where breakdown_values.breakdown is null
-
-),
-
 matrix as (
 
-    select
-        periods.period_type,
-        periods.quarter_label,
-        periods.period_start,
-        periods.period_end,
-        periods.population_year,
-        areas.geographic_level,
-        areas.area_code,
-        areas.area_name,
-        indicator_breakdowns.breakdown,
-        indicator_breakdowns.breakdown_value,
-        indicator_breakdowns.indicator,
-        indicator_breakdowns.unit
-    from periods
-    cross join areas
-    cross join indicator_breakdowns
+    {{ indicator_matrix('mart_indicators', observed='counts') }}
 
 ),
 
@@ -228,9 +159,10 @@ filled as (
         matrix.*,
         cast(coalesce(counts.numerator, 0) as double) as counted,
         cast(coalesce(counts.denominator, 0) as double) as cases,
-        cast(case when matrix.indicator = 'sure_start_reach' then catchments.population
-            else populations.population
-        end as double) as population
+        cast(case
+            when matrix.population = 'children_0_17' then populations.population
+            when matrix.population = 'catchment_0_3' then catchments.population
+        end as double) as population_count
     from matrix
     left join counts
         on matrix.indicator = counts.indicator
@@ -241,19 +173,30 @@ filled as (
         and matrix.breakdown = counts.breakdown
         and matrix.breakdown_value = counts.breakdown_value
     left join populations
-        on matrix.unit = 'rate_per_10000'
+        on matrix.population = 'children_0_17'
         and matrix.population_year = populations.population_year
         and matrix.geographic_level = populations.geographic_level
         and matrix.area_code = populations.area_code
         and matrix.breakdown = populations.breakdown
         and matrix.breakdown_value = populations.breakdown_value
     left join catchments
-        on matrix.indicator = 'sure_start_reach'
+        on matrix.population = 'catchment_0_3'
         and matrix.population_year = catchments.population_year
         and matrix.geographic_level = catchments.geographic_level
         and matrix.area_code = catchments.area_code
         and matrix.breakdown = catchments.breakdown
         and matrix.breakdown_value = catchments.breakdown_value
+
+),
+
+-- the age bands outside each population: a value for them cannot exist
+bands_outside as (
+
+    select 'children_0_17' as population, '18_plus' as age_band
+    {%- for band in ['5_11', '12_15', '16_17', '18_plus'] %}
+        union all
+        select 'catchment_0_3', '{{ band }}'
+    {%- endfor %}
 
 ),
 
@@ -264,18 +207,16 @@ judged as (
         case
             when filled.indicator in (select not_received.indicator from not_received) then 'not_received'
             when filled.unit = 'count' then 'available'
-            when filled.indicator = 'sure_start_reach' and filled.breakdown = 'age_band'
-                and filled.breakdown_value not in ('under_1', '1_4') then 'not_applicable'
-            when filled.unit = 'rate_per_10000' and filled.breakdown = 'age_band' and filled.breakdown_value = '18_plus'
-                then 'not_applicable'
-            when (filled.unit = 'rate_per_10000' or filled.indicator = 'sure_start_reach') and filled.population is null
-                then 'not_available'
-            when
-                filled.unit = 'percent' and filled.indicator <> 'sure_start_reach' and filled.cases = 0
-                then 'not_applicable'
+            when outside.age_band is not null then 'not_applicable'
+            when filled.population <> 'none' and filled.population_count is null then 'not_available'
+            when filled.population = 'none' and filled.unit = 'percent' and filled.cases = 0 then 'not_applicable'
             else 'available'
         end as availability
     from filled
+    left join bands_outside as outside
+        on filled.population = outside.population
+        and filled.breakdown = 'age_band'
+        and filled.breakdown_value = outside.age_band
 
 )
 
@@ -294,23 +235,23 @@ select
     counted as numerator,
     case
         when unit = 'count' then counted
-        when unit = 'rate_per_10000' or indicator = 'sure_start_reach' then population
+        when population <> 'none' then population_count
         else cases
     end as denominator,
     case
         when availability <> 'available' then null
         when unit = 'count' then counted
-        when unit = 'rate_per_10000' then counted * 10000 / population
-        when indicator = 'sure_start_reach' then 100 * counted / population
+        when unit = 'rate_per_10000' then counted * 10000 / population_count
+        when population <> 'none' then 100 * counted / population_count
         else 100 * counted / cases
     end as value,
     case when availability = 'not_received' then 'not_available' else availability end as availability,
     case
         when availability = 'available' then cast(null as {{ dbt.type_string() }})
         when availability = 'not_received' then 'Not available: a feed it is built from has not been received yet.'
-        when unit = 'rate_per_10000' and breakdown_value = '18_plus'
+        when population = 'children_0_17' and breakdown = 'age_band' and availability = 'not_applicable'
             then 'The population for rates is children aged 0 to 17.'
-        when indicator = 'sure_start_reach' and breakdown = 'age_band'
+        when population = 'catchment_0_3' and breakdown = 'age_band' and availability = 'not_applicable'
             then 'Sure Start registers children under 4.'
         when availability = 'not_available' then 'No population estimate exists for this breakdown.'
         else 'No cases in the period: a percentage cannot be computed.'

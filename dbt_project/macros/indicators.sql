@@ -1,0 +1,109 @@
+{#- The shape every indicator model (models/marts/indicators/ind_*.sql) returns: one row per unit counted (an
+    event or a child; a team's snapshot for the workforce) per reporting period, written once so that the marts
+    can union them. Arguments are SQL expressions. A unit may have several rows when it has several values of the indicator's own breakdown (two
+    categories of abuse, say); its other columns are the same in each. -#}
+
+{% macro indicator_unit(
+    indicator, unit_key, child_key, age, numerator='1', denominator='1', breakdown=none, breakdown_value=none,
+    measure=none, provider_code='provider_code', periods='periods'
+) -%}
+    '{{ indicator }}' as indicator,
+    {{ periods }}.period_type,
+    {{ periods }}.quarter_label,
+    {{ periods }}.period_start,
+    {{ periods }}.period_end,
+    {{ periods }}.population_year,
+    cast({{ provider_code }} as {{ dbt.type_string() }}) as provider_code,
+    cast({{ unit_key }} as {{ dbt.type_string() }}) as unit_key,
+    cast({{ child_key }} as {{ dbt.type_string() }}) as child_key,
+    cast({{ age }} as integer) as age,
+    cast({{ breakdown or 'null' }} as {{ dbt.type_string() }}) as breakdown,
+    cast({{ breakdown_value or 'null' }} as {{ dbt.type_string() }}) as breakdown_value,
+    cast({{ numerator }} as double) as numerator,
+    cast({{ denominator }} as double) as denominator,
+    cast({{ measure or 'null' }} as double) as measure
+{%- endmacro %}
+
+{% macro unit_columns() -%}
+    indicator, period_type, quarter_label, period_start, period_end, population_year, provider_code, unit_key,
+    child_key, age, breakdown, breakdown_value, numerator, denominator, measure
+{%- endmacro %}
+
+{% macro union_indicator_units(mart) -%}
+    {#- Every indicator model the catalogue lists for a mart (indicator_models() is written from the catalogue by
+        `cdw contracts`). -#}
+    {%- for model in indicator_models()[mart] %}
+        select {{ unit_columns() }} from {{ ref(model) }}
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+{%- endmacro %}
+
+{% macro is_awaiting_allocation(referrals, periods) -%}
+    {#- A referral waiting for allocation at period end (spec 7.2.1 awaiting_allocation): made and decided on or
+        before it as FAMILY_SUPPORT, UNOCINI_ASSESSMENT or CHILD_PROTECTION, neither allocated nor closed by it. -#}
+    {{ referrals }}.referral_date <= {{ periods }}.period_end
+    and {{ referrals }}.decision_date <= {{ periods }}.period_end
+    and {{ referrals }}.decision in ('FAMILY_SUPPORT', 'UNOCINI_ASSESSMENT', 'CHILD_PROTECTION')
+    and ({{ referrals }}.allocated_date is null or {{ referrals }}.allocated_date > {{ periods }}.period_end)
+    and ({{ referrals }}.closed_date is null or {{ referrals }}.closed_date > {{ periods }}.period_end)
+{%- endmacro %}
+
+{% macro indicator_matrix(mart, observed=none) -%}
+    {#- The complete matrix of a mart (spec 7.3: every combination present), from the catalogue alone: every
+        period, every unit of every indicator the catalogue lists for the mart, every area of each level it is
+        published at (for PROVIDER, every provider of the indicator's type) and every value of each of its
+        breakdowns. ``observed`` (indicator, breakdown, breakdown_value) adds a value seen in the data but outside
+        the breakdown's domain (an unknown age band, say), so that it keeps its row. -#}
+    select
+        periods.period_type,
+        periods.quarter_label,
+        periods.period_start,
+        periods.period_end,
+        periods.population_year,
+        areas.geographic_level,
+        areas.area_code,
+        areas.area_name,
+        catalogue.indicator,
+        catalogue.unit,
+        catalogue.provider_type,
+        catalogue.source_feeds,
+        coalesce(catalogue.population, 'none') as population,
+        values_of.breakdown,
+        values_of.breakdown_value
+    from {{ ref('int_reporting_periods') }} as periods
+    cross join {{ ref('ref_indicators') }} as catalogue
+    inner join {{ ref('ref_indicator_levels') }} as levels
+        on catalogue.mart = levels.mart
+        and catalogue.indicator = levels.indicator
+    inner join (
+        select 'NI' as geographic_level, 'N92000002' as area_code, 'Northern Ireland' as area_name,
+            cast(null as {{ dbt.type_string() }}) as provider_type
+        union all
+        select 'TRUST', trust_code, trust_name, cast(null as {{ dbt.type_string() }}) from {{ ref('dim_trusts') }}
+        union all
+        select 'LGD', lgd_code, lgd_name, cast(null as {{ dbt.type_string() }}) from {{ ref('dim_lgds') }}
+        union all
+        select 'PROVIDER', provider_code, provider_name, provider_type from {{ ref('dim_providers') }}
+    ) as areas
+        on levels.geographic_level = areas.geographic_level
+        and (areas.provider_type is null or areas.provider_type = catalogue.provider_type)
+    inner join {{ ref('ref_indicator_breakdowns') }} as breakdowns
+        on catalogue.mart = breakdowns.mart
+        and catalogue.indicator = breakdowns.indicator
+    inner join (
+        select cast(null as {{ dbt.type_string() }}) as indicator, breakdown, breakdown_value
+        from {{ ref('int_breakdown_values') }}
+        {%- if observed %}
+            union all
+            select distinct observed.indicator, observed.breakdown, observed.breakdown_value
+            from {{ observed }} as observed
+            left join {{ ref('int_breakdown_values') }} as domain
+                on observed.breakdown = domain.breakdown
+                and observed.breakdown_value = domain.breakdown_value
+            where domain.breakdown is null
+        {%- endif %}
+    ) as values_of
+        on breakdowns.breakdown = values_of.breakdown
+        and (values_of.indicator is null or values_of.indicator = catalogue.indicator)
+    where catalogue.mart = '{{ mart }}'
+{%- endmacro %}

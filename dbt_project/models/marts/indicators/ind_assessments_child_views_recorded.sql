@@ -1,0 +1,21 @@
+{#- Per cent of assessments completed in the period with the child's views recorded (events). -#}
+with periods as (
+
+    select * from {{ ref('int_reporting_periods') }}
+
+),
+
+assessments as (
+
+    select * from {{ ref('fct_assessments') }}
+
+)
+
+select
+    {{ indicator_unit(
+        'assessments_child_views_recorded', 'assessments.assessment_key', 'assessments.child_key', 'assessments.age_at_start',
+        numerator='case when assessments.has_child_views_recorded then 1 else 0 end', provider_code='assessments.provider_code'
+    ) }}
+from assessments
+inner join periods
+    on assessments.completed_date between periods.period_start and periods.period_end

@@ -1,0 +1,22 @@
+{#- Per cent of family support services ended in the period with outcome NEEDS_MET (events). Aged at
+    referral. -#}
+with periods as (
+
+    select * from {{ ref('int_reporting_periods') }}
+
+),
+
+family as (
+
+    select * from {{ ref('fct_family_support_referrals') }}
+
+)
+
+select
+    {{ indicator_unit(
+        'family_support_needs_met', 'family.referral_key', 'family.child_key', 'family.age_at_referral',
+        numerator='case when family.were_needs_met then 1 else 0 end', provider_code='family.provider_code'
+    ) }}
+from family
+inner join periods
+    on family.service_end_date between periods.period_start and periods.period_end

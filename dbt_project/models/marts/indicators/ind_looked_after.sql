@@ -1,0 +1,64 @@
+{#- Children with an episode started on or before period end and not ended by it, by legal status (of the open
+    episode) and placement type (of the open placement); each child once, aged at period end. -#}
+with periods as (
+
+    select * from {{ ref('int_reporting_periods') }}
+
+),
+
+episodes as (
+
+    select * from {{ ref('fct_care_episodes') }}
+
+),
+
+placements as (
+
+    select * from {{ ref('fct_placements') }}
+
+),
+
+children as (
+
+    select child_key, birth_month from {{ ref('dim_children') }}
+
+),
+
+looked_after as (
+
+    select
+        periods.*,
+        episodes.provider_code,
+        episodes.child_key,
+        'legal_status' as breakdown,
+        episodes.legal_status as breakdown_value
+    from episodes
+    inner join periods
+        on episodes.start_date <= periods.period_end
+        and (episodes.end_date is null or episodes.end_date > periods.period_end)
+
+    union
+
+    select
+        periods.*,
+        placements.provider_code,
+        placements.child_key,
+        'placement_type',
+        placements.placement_type
+    from placements
+    inner join periods
+        on placements.start_date <= periods.period_end
+        and (placements.end_date is null or placements.end_date > periods.period_end)
+
+)
+
+select
+    {{ indicator_unit(
+        'looked_after', 'looked_after.child_key', 'looked_after.child_key',
+        age_in_years('children.birth_month', 'looked_after.period_end'), breakdown='looked_after.breakdown',
+        breakdown_value='looked_after.breakdown_value', provider_code='looked_after.provider_code',
+        periods='looked_after'
+    ) }}
+from looked_after
+left join children
+    on looked_after.child_key = children.child_key

@@ -1,0 +1,23 @@
+{#- Mean weekly cost of the other placements open at period end (the numerator sums their costs). -#}
+with periods as (
+
+    select * from {{ ref('int_reporting_periods') }}
+
+),
+
+placements as (
+
+    select * from {{ ref('fct_placements') }}
+
+)
+
+select
+    {{ indicator_unit(
+        'mean_weekly_cost_other_placements', 'placements.placement_key', 'placements.child_key', 'null',
+        numerator="placements.weekly_cost_gbp", provider_code='placements.provider_code'
+    ) }}
+from placements
+inner join periods
+    on placements.start_date <= periods.period_end
+    and (placements.end_date is null or placements.end_date > periods.period_end)
+where placements.provider_sector <> 'PRIVATE'

@@ -1,0 +1,22 @@
+{#- Median of days_to_allocation over referrals allocated in the period (calendar days): each referral's days are its
+    measure. -#}
+with periods as (
+
+    select * from {{ ref('int_reporting_periods') }}
+
+),
+
+referrals as (
+
+    select * from {{ ref('fct_referrals') }}
+
+)
+
+select
+    {{ indicator_unit(
+        'median_days_to_allocation', 'referrals.referral_key', 'referrals.child_key', 'referrals.age_at_referral',
+        numerator='null', measure='referrals.days_to_allocation', provider_code='referrals.provider_code'
+    ) }}
+from referrals
+inner join periods
+    on referrals.allocated_date between periods.period_start and periods.period_end
