@@ -70,7 +70,7 @@
         coalesce(catalogue.population, 'none') as population,
         values_of.breakdown,
         values_of.breakdown_value
-    from {{ ref('int_reporting_periods') }} as periods
+    from {{ ref('dim_reporting_periods') }} as periods
     cross join {{ ref('ref_indicators') }} as catalogue
     inner join {{ ref('ref_indicator_levels') }} as levels
         on catalogue.mart = levels.mart

@@ -2,7 +2,7 @@
     abuse (a child has a row per category); each child once, aged at period end. -#}
 with periods as (
 
-    select * from {{ ref('int_reporting_periods') }}
+    select * from {{ ref('dim_reporting_periods') }}
 
 ),
 

@@ -2,7 +2,7 @@
     referral. -#}
 with periods as (
 
-    select * from {{ ref('int_reporting_periods') }}
+    select * from {{ ref('dim_reporting_periods') }}
 
 ),
 

@@ -1,7 +1,7 @@
 {#- Episodes of care ended in the period (events), by legal status; aged at the end. -#}
 with periods as (
 
-    select * from {{ ref('int_reporting_periods') }}
+    select * from {{ ref('dim_reporting_periods') }}
 
 ),
 

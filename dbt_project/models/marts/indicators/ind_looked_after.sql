@@ -2,7 +2,7 @@
     episode) and placement type (of the open placement); each child once, aged at period end. -#}
 with periods as (
 
-    select * from {{ ref('int_reporting_periods') }}
+    select * from {{ ref('dim_reporting_periods') }}
 
 ),
 

@@ -2,7 +2,7 @@
     snapshot is a unit, with its own numerator and denominator). -#}
 with periods as (
 
-    select * from {{ ref('int_reporting_periods') }}
+    select * from {{ ref('dim_reporting_periods') }}
 
 ),
 
