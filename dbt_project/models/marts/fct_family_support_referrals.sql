@@ -20,5 +20,6 @@ select
     outcome = 'NEEDS_MET' as were_needs_met,
     was_advocacy_provided,
     {{ age_in_years('birth_month', 'referral_date') }} as age_at_referral,
+    {{ age_in_years('birth_month', 'service_end_date') }} as age_at_service_end,
     last_submission_id
 from referrals

@@ -1,5 +1,5 @@
 {#- Per cent of registrations in the period for a child deregistered within the 24 months before the
-    registration date; aged at registration. -#}
+    registration date, by category of abuse (a registration has a row per category); aged at registration. -#}
 with periods as (
 
     select * from {{ ref('dim_reporting_periods') }}
@@ -12,6 +12,13 @@ registrations as (
 
 ),
 
+abuse as (
+
+    select code from {{ ref('ref_code_lists') }}
+    where code_list = 'abuse'
+
+),
+
 judged as (
 
     select
@@ -20,6 +27,7 @@ judged as (
         registrations.child_key,
         registrations.registration_date,
         registrations.age_at_registration,
+        registrations.categories,
         max(case when earlier.registration_key is not null then 1 else 0 end) as is_reregistration
     from registrations
     left join registrations as earlier
@@ -30,15 +38,18 @@ judged as (
         >= cast({{ dbt.dateadd('month', -24, 'registrations.registration_date') }} as date)
     group by
         registrations.registration_key, registrations.provider_code, registrations.child_key,
-        registrations.registration_date, registrations.age_at_registration
+        registrations.registration_date, registrations.age_at_registration, registrations.categories
 
 )
 
 select
     {{ indicator_unit(
         'cp_reregistrations_24m', 'judged.registration_key', 'judged.child_key', 'judged.age_at_registration',
-        numerator='judged.is_reregistration', provider_code='judged.provider_code'
+        numerator='judged.is_reregistration', breakdown="'category_of_abuse'", breakdown_value='abuse.code',
+        provider_code='judged.provider_code'
     ) }}
 from judged
 inner join periods
     on judged.registration_date between periods.period_start and periods.period_end
+inner join abuse
+    on '|' || judged.categories || '|' like '%|' || abuse.code || '|%'

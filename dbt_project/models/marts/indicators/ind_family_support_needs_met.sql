@@ -1,5 +1,6 @@
-{#- Per cent of family support services ended in the period with outcome NEEDS_MET (events). Aged at
-    referral. -#}
+{#- Per cent of family support services ended in the period with outcome NEEDS_MET (events), by referral
+    source. The event is the service's end, so the child is aged then (as discharges are aged at the episode's
+    end). -#}
 with periods as (
 
     select * from {{ ref('dim_reporting_periods') }}
@@ -14,8 +15,9 @@ family as (
 
 select
     {{ indicator_unit(
-        'family_support_needs_met', 'family.referral_key', 'family.child_key', 'family.age_at_referral',
-        numerator='case when family.were_needs_met then 1 else 0 end', provider_code='family.provider_code'
+        'family_support_needs_met', 'family.referral_key', 'family.child_key', 'family.age_at_service_end',
+        numerator='case when family.were_needs_met then 1 else 0 end', breakdown="'referral_source'",
+        breakdown_value='family.referral_source', provider_code='family.provider_code'
     ) }}
 from family
 inner join periods
