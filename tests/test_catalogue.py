@@ -16,10 +16,13 @@ SEEDS = PROJECT_ROOT / "dbt_project" / "seeds"
 INDICATOR_MODELS = PROJECT_ROOT / "dbt_project" / "models" / "marts" / "indicators"
 # The values each breakdown takes, restated from spec 7.2 and section 4 (int_breakdown_values builds them in SQL).
 FIXED = {"total": ["total"], "age_band": ["under_1", "1_4", "5_11", "12_15", "16_17", "18_plus"],
-         "deprivation_quintile": ["1", "2", "3", "4", "5", "unknown"]}
+         "deprivation_quintile": ["1", "2", "3", "4", "5", "unknown"],
+         "time_on_register": ["under_6_months", "6_to_12_months", "1_to_2_years", "2_years_plus"],
+         "time_in_care": ["under_1_year", "1_to_3_years", "3_to_5_years", "5_years_plus"]}
 CODE_LISTS = {"sex": "sex", "religion": "religion", "ethnicity": "ethnicity", "disability": "ynu",
               "referral_source": "referral_source", "category_of_abuse": "abuse", "legal_status": "legal_status",
-              "placement_type": "placement_type"}
+              "placement_type": "placement_type", "deregistration_reason": "dereg_reason",
+              "care_end_reason": "care_end_reason"}
 
 
 def _seed(name: str) -> list[dict]:

@@ -26,3 +26,33 @@
     select {{ relation }}.*, 'LGD', {{ lgd_column }} from {{ relation }}
     where {{ lgd_column }} is not null
 {%- endmacro %}
+
+{% macro time_band(start_date, end_date, bands) -%}
+    {#- The official band of the time from start_date to end_date: bands is a list of (months, label), the label
+        applying to a time under that many whole months; the last label (months none) applies beyond. -#}
+    case
+        {%- for months, label in bands %}
+            {%- if months is none %}
+                else '{{ label }}'
+            {%- else %}
+                when {{ end_date }} < cast({{ dbt.dateadd('month', months, start_date) }} as date) then '{{ label }}'
+            {%- endif %}
+        {%- endfor %}
+    end
+{%- endmacro %}
+
+{% macro time_on_register(start_date, end_date) -%}
+    {#- The quarterly child protection statistics' bands (Tables 5): under 6 months, 6 to 12 months, 1 to 2
+        years, 2 years and over. -#}
+    {{ time_band(start_date, end_date, [
+        (6, 'under_6_months'), (12, '6_to_12_months'), (24, '1_to_2_years'), (none, '2_years_plus')
+    ]) }}
+{%- endmacro %}
+
+{% macro time_in_care(start_date, end_date) -%}
+    {#- The Children's Social Care Statistics' bands of time in care: under 1 year, 1 to 3, 3 to 5, 5 years or
+        more. -#}
+    {{ time_band(start_date, end_date, [
+        (12, 'under_1_year'), (36, '1_to_3_years'), (60, '3_to_5_years'), (none, '5_years_plus')
+    ]) }}
+{%- endmacro %}

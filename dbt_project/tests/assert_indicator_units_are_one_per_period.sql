@@ -6,7 +6,7 @@
     column, which is six times slower at scale 10. -#}
 with units as (
 
-    {{ union_indicator_units('mart_indicators') }}
+    select * from {{ ref('units_for_mart_indicators') }}
 
 ),
 

@@ -1,15 +1,19 @@
 {#- Every value each breakdown of spec 7.2 can take, in publication order: the domain over which the indicator
     marts complete their matrix (spec 7.3: every combination present). Code-list breakdowns take their values
-    from the contracts' code lists; age bands and deprivation quintiles are fixed here. -#}
+    from the contracts' code lists; age bands, deprivation quintiles and the official
+    bands of time on the register and in care are fixed here. -#}
 {% set from_code_lists = [
     ('sex', 'sex'), ('religion', 'religion'), ('ethnicity', 'ethnicity'), ('disability', 'ynu'),
     ('referral_source', 'referral_source'), ('category_of_abuse', 'abuse'), ('legal_status', 'legal_status'),
-    ('placement_type', 'placement_type'),
+    ('placement_type', 'placement_type'), ('deregistration_reason', 'dereg_reason'),
+    ('care_end_reason', 'care_end_reason'),
 ] %}
 {% set fixed = [
     ('total', ['total']),
     ('age_band', ['under_1', '1_4', '5_11', '12_15', '16_17', '18_plus']),
     ('deprivation_quintile', ['1', '2', '3', '4', '5', 'unknown']),
+    ('time_on_register', ['under_6_months', '6_to_12_months', '1_to_2_years', '2_years_plus']),
+    ('time_in_care', ['under_1_year', '1_to_3_years', '3_to_5_years', '5_years_plus']),
 ] %}
 with code_lists as (
 

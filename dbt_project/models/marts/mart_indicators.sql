@@ -12,7 +12,7 @@
 {%- set breakdowns = ['age_band', 'sex', 'religion', 'ethnicity', 'disability', 'deprivation_quintile'] %}
 with units as (
 
-    {{ union_indicator_units('mart_indicators') }}
+    select * from {{ ref('units_for_mart_indicators') }}
 
 ),
 

@@ -8,7 +8,7 @@
 {%- set period = 'indicator, period_type, quarter_label' %}
 with units as (
 
-    {{ union_indicator_units('mart_service_performance') }}
+    select * from {{ ref('units_for_mart_service_performance') }}
 
 ),
 

@@ -1,5 +1,6 @@
 {#- Children with a registration on or before period end and no deregistration on or before it, by category of
-    abuse (a child has a row per category); each child once, aged at period end. -#}
+    abuse (a child has a row per category) and by time on the register at period end; each child once, aged at
+    period end. -#}
 with periods as (
 
     select * from {{ ref('dim_reporting_periods') }}
@@ -25,23 +26,59 @@ children as (
 
 ),
 
-on_register as (
+open_registrations as (
 
-    select distinct periods.*, registrations.provider_code, registrations.child_key, abuse.code as category
+    select
+        periods.*,
+        registrations.provider_code,
+        registrations.child_key,
+        registrations.registration_date,
+        registrations.categories
     from registrations
     inner join periods
         on registrations.registration_date <= periods.period_end
         and (registrations.deregistration_date is null or registrations.deregistration_date > periods.period_end)
+
+),
+
+on_register as (
+
+    select distinct
+        open_registrations.period_type,
+        open_registrations.quarter_label,
+        open_registrations.period_start,
+        open_registrations.period_end,
+        open_registrations.population_year,
+        open_registrations.provider_code,
+        open_registrations.child_key,
+        'category_of_abuse' as breakdown,
+        abuse.code as breakdown_value
+    from open_registrations
     inner join abuse
-        on '|' || registrations.categories || '|' like '%|' || abuse.code || '|%'
+        on '|' || open_registrations.categories || '|' like '%|' || abuse.code || '|%'
+
+    union
+
+    select
+        period_type,
+        quarter_label,
+        period_start,
+        period_end,
+        population_year,
+        provider_code,
+        child_key,
+        'time_on_register',
+        {{ time_on_register('registration_date', 'period_end') }}
+    from open_registrations
 
 )
 
 select
     {{ indicator_unit(
         'cp_register', 'on_register.child_key', 'on_register.child_key',
-        age_in_years('children.birth_month', 'on_register.period_end'), breakdown="'category_of_abuse'",
-        breakdown_value='on_register.category', provider_code='on_register.provider_code', periods='on_register'
+        age_in_years('children.birth_month', 'on_register.period_end'), breakdown='on_register.breakdown',
+        breakdown_value='on_register.breakdown_value', provider_code='on_register.provider_code',
+        periods='on_register'
     ) }}
 from on_register
 left join children

@@ -1,5 +1,6 @@
-{#- Children with an episode started on or before period end and not ended by it, by legal status (of the open
-    episode) and placement type (of the open placement); each child once, aged at period end. -#}
+{#- Children with an episode started on or before period end and not ended by it, by legal status and time in
+    care (of the open episode: the time since it started) and placement type (of the open placement); each child
+    once, aged at period end. -#}
 with periods as (
 
     select * from {{ ref('dim_reporting_periods') }}
@@ -32,6 +33,19 @@ looked_after as (
         episodes.child_key,
         'legal_status' as breakdown,
         episodes.legal_status as breakdown_value
+    from episodes
+    inner join periods
+        on episodes.start_date <= periods.period_end
+        and (episodes.end_date is null or episodes.end_date > periods.period_end)
+
+    union
+
+    select
+        periods.*,
+        episodes.provider_code,
+        episodes.child_key,
+        'time_in_care',
+        {{ time_in_care('episodes.start_date', 'periods.period_end') }}
     from episodes
     inner join periods
         on episodes.start_date <= periods.period_end
