@@ -1,5 +1,5 @@
 """Every query of the README's section on the Department of Health's tables runs on the published database and
-gives the table it names."""
+gives the table it names (its last column is the table's figure)."""
 
 from __future__ import annotations
 
@@ -26,10 +26,6 @@ def test_every_official_table_query_runs_on_the_publication_and_finds_its_table(
         catalogued = {i for (i,) in con.execute("select distinct indicator from dim_indicators").fetchall()}
         for query in queries:
             assert set(re.findall(r"'([a-z0-9_]+)'", query)) & catalogued, f"names no indicator: {query}"
-            cursor = con.execute(query)
-            columns = [d[0] for d in cursor.description]
-            rows = cursor.fetchall()
+            rows = con.execute(query).fetchall()
             assert rows, f"no rows: {query}"
-            values = [dict(zip(columns, r, strict=True)) for r in rows]
-            measure = next(c for c in ("value", "children", "referrals", "episodes", "per_cent") if c in columns)
-            assert any(v[measure] not in (None, 0) for v in values), f"nothing to show: {query}"
+            assert any(row[-1] not in (None, 0) for row in rows), f"nothing to show: {query}"  # the last column

@@ -47,8 +47,3 @@ def date_spine(datepart: str, start_date: str, end_date: str) -> str:
         f"select cast(range as date) as date_{datepart} "
         f"from range({start_date}, {end_date}, interval 1 {datepart})"
     )
-
-
-def listagg(measure: str, delimiter_text: str = "','", order_by_clause: str | None = None,
-            limit_num: int | None = None) -> str:
-    return f"string_agg({measure}, {delimiter_text} {order_by_clause or ''})"

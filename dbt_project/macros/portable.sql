@@ -165,3 +165,16 @@
                    'unique_key': partition_column, 'on_schema_change': 'append_new_columns'}) }}
     {%- endif -%}
 {%- endmacro %}
+
+{% macro sorted_list(expression, delimiter) -%}
+    {#- The group's values sorted and joined by a delimiter (an SQL string); dbt's listagg cannot sort on Spark. -#}
+    {{ return(adapter.dispatch('sorted_list', 'children_data_warehouse')(expression, delimiter)) }}
+{%- endmacro %}
+
+{% macro default__sorted_list(expression, delimiter) -%}
+    string_agg({{ expression }}, {{ delimiter }} order by {{ expression }})
+{%- endmacro %}
+
+{% macro spark__sorted_list(expression, delimiter) -%}
+    array_join(array_sort(collect_list({{ expression }})), {{ delimiter }})
+{%- endmacro %}

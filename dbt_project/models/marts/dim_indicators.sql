@@ -12,7 +12,7 @@ levels as (
     select
         mart,
         indicator,
-        {{ dbt.listagg('geographic_level', "'|'", "order by geographic_level") }} as geographic_levels
+        {{ sorted_list('geographic_level', "'|'") }} as geographic_levels
     from {{ ref('ref_indicator_levels') }}
     group by mart, indicator
 
@@ -23,7 +23,7 @@ breakdowns as (
     select
         mart,
         indicator,
-        {{ dbt.listagg('breakdown', "'|'", "order by breakdown") }} as breakdowns
+        {{ sorted_list('breakdown', "'|'") }} as breakdowns
     from {{ ref('ref_indicator_breakdowns') }}
     group by mart, indicator
 
