@@ -107,3 +107,17 @@
         and (values_of.indicator is null or values_of.indicator = catalogue.indicator)
     where catalogue.mart = '{{ mart }}'
 {%- endmacro %}
+
+{% macro workforce_snapshots_in_periods() -%}
+    {#- Every team snapshot in each reporting period, with the date of its Trust's last snapshot in the period:
+        the workforce indicators are read at that last month end (spec 7.2.1). -#}
+    select
+        periods.*,
+        snapshots.*,
+        max(snapshots.snapshot_date) over (
+            partition by periods.period_type, periods.quarter_label, snapshots.provider_code
+        ) as last_snapshot_date
+    from {{ ref('fct_workforce_snapshots') }} as snapshots
+    inner join {{ ref('dim_reporting_periods') }} as periods
+        on snapshots.snapshot_date between periods.period_start and periods.period_end
+{%- endmacro %}

@@ -20,54 +20,37 @@ children as (
 
 ended as (
 
-    select
-        periods.*,
-        episodes.episode_key,
-        episodes.provider_code,
-        episodes.child_key,
-        episodes.end_date,
-        'legal_status' as breakdown,
-        episodes.legal_status as breakdown_value
+    select periods.*, episodes.*
     from episodes
     inner join periods
         on episodes.end_date between periods.period_start and periods.period_end
+
+),
+
+by_breakdown as (
+
+    select ended.*, 'legal_status' as breakdown, ended.legal_status as breakdown_value
+    from ended
 
     union all
 
-    select
-        periods.*,
-        episodes.episode_key,
-        episodes.provider_code,
-        episodes.child_key,
-        episodes.end_date,
-        'care_end_reason',
-        coalesce(episodes.end_reason, 'unknown')
-    from episodes
-    inner join periods
-        on episodes.end_date between periods.period_start and periods.period_end
+    select ended.*, 'care_end_reason', coalesce(ended.end_reason, 'unknown')
+    from ended
 
     union all
 
-    select
-        periods.*,
-        episodes.episode_key,
-        episodes.provider_code,
-        episodes.child_key,
-        episodes.end_date,
-        'time_in_care',
-        {{ time_in_care('episodes.start_date', 'episodes.end_date') }}
-    from episodes
-    inner join periods
-        on episodes.end_date between periods.period_start and periods.period_end
+    select ended.*, 'time_in_care', {{ time_in_care('ended.start_date', 'ended.end_date') }}
+    from ended
 
 )
 
 select
     {{ indicator_unit(
-        'lac_discharges', 'ended.episode_key', 'ended.child_key', age_in_years('children.birth_month', 'ended.end_date'),
-        breakdown='ended.breakdown', breakdown_value='ended.breakdown_value', provider_code='ended.provider_code',
-        periods='ended'
+        'lac_discharges', 'by_breakdown.episode_key', 'by_breakdown.child_key',
+        age_in_years('children.birth_month', 'by_breakdown.end_date'), breakdown='by_breakdown.breakdown',
+        breakdown_value='by_breakdown.breakdown_value', provider_code='by_breakdown.provider_code',
+        periods='by_breakdown'
     ) }}
-from ended
+from by_breakdown
 left join children
-    on ended.child_key = children.child_key
+    on by_breakdown.child_key = children.child_key

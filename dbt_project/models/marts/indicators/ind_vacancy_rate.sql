@@ -1,32 +1,8 @@
 {#- Vacant FTE over funded FTE, over the Trust's teams at its last workforce snapshot in the period (each team's
     snapshot is a unit, with its own numerator and denominator). -#}
-with periods as (
+with in_period as (
 
-    select * from {{ ref('dim_reporting_periods') }}
-
-),
-
-snapshots as (
-
-    select * from {{ ref('fct_workforce_snapshots') }}
-
-),
-
-in_period as (
-
-    select
-        periods.*,
-        snapshots.snapshot_key,
-        snapshots.provider_code,
-        snapshots.snapshot_date,
-        snapshots.vacant_fte,
-        snapshots.funded_fte,
-        max(snapshots.snapshot_date) over (
-            partition by periods.period_type, periods.quarter_label, snapshots.provider_code
-        ) as last_snapshot_date
-    from snapshots
-    inner join periods
-        on snapshots.snapshot_date between periods.period_start and periods.period_end
+    {{ workforce_snapshots_in_periods() }}
 
 )
 
