@@ -1,11 +1,10 @@
-{#- The disaggregated indicators of spec 7.2 (counts, and the percentages cp_reregistrations_24m,
-    family_support_needs_met and care_leavers_eet) for every calendar quarter and the 12 months to its end, at Northern
-    Ireland, Trust and LGD level (Trust and LGD of residence), by every characteristic breakdown and the
-    indicator's own (referral source, category of abuse, legal status, placement type). Events are counted
-    once each, children once each (spec 7.2.1); a child's characteristics are their latest recorded values.
-    Rates per 10,000 children aged 0 to 17 of the same area and breakdown, from the mid-year estimate for the
-    year the period ends in. The matrix is complete (spec 7.3): every period, area, indicator and breakdown value
-    the catalogue lists has a row (indicator_matrix); a count with nothing to count is 0, and a value that cannot exist (a percentage
+{#- The disaggregated indicators of spec 7.2 that the catalogue lists for this mart, for every calendar quarter
+    and the 12 months to its end, at Northern Ireland, Trust and LGD level (Trust and LGD of residence), by the
+    characteristics and the indicator's own breakdowns the catalogue lists. Events are counted once each, children
+    once each (spec 7.2.1); a child's characteristics are their latest recorded values. Rates per 10,000 divide by
+    the children aged 0 to 17 of the same area and breakdown (the mid-year estimate for the year the period ends
+    in), Sure Start reach by the catchments' under-4s: the catalogue names the population. The matrix is complete
+    (spec 7.3, indicator_matrix): a count with nothing to count is 0, and a value that cannot exist (a percentage
     of no cases, a rate for ages 18 and over) or has no population to divide by is null, with its availability
     and a note saying which. -#}
 {%- set period = 'indicator, period_type, quarter_label, period_start, period_end, population_year' %}
