@@ -1,7 +1,8 @@
 {#- The shape every indicator model (models/marts/indicators/ind_*.sql) returns: one row per unit counted (an
     event or a child; a team's snapshot for the workforce) per reporting period, written once so that the marts
-    can union them. Arguments are SQL expressions. A unit may have several rows when it has several values of the indicator's own breakdown (two
-    categories of abuse, say); its other columns are the same in each. -#}
+    can union them. Arguments are SQL expressions. A unit may have several rows when it has several values of its
+    own breakdowns (two categories of abuse, a legal status and a placement type); its other columns are the same
+    in each. The indicator's name is a literal. -#}
 
 {% macro indicator_unit(
     indicator, unit_key, child_key, age, numerator='1', denominator='1', breakdown=none, breakdown_value=none,
