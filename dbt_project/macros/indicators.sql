@@ -122,3 +122,10 @@
     inner join {{ ref('dim_reporting_periods') }} as periods
         on snapshots.snapshot_date between periods.period_start and periods.period_end
 {%- endmacro %}
+
+{% macro is_open_at_period_end(start_date, end_date, periods='periods') -%}
+    {#- A record (an episode, a placement, a registration) open at the period's end: started on or before it and
+        not ended by it (spec 7.2.1 "at period end"). -#}
+    {{ start_date }} <= {{ periods }}.period_end
+    and ({{ end_date }} is null or {{ end_date }} > {{ periods }}.period_end)
+{%- endmacro %}

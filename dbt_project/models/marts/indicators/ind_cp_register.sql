@@ -36,8 +36,7 @@ open_registrations as (
         registrations.categories
     from registrations
     inner join periods
-        on registrations.registration_date <= periods.period_end
-        and (registrations.deregistration_date is null or registrations.deregistration_date > periods.period_end)
+        on {{ is_open_at_period_end('registrations.registration_date', 'registrations.deregistration_date') }}
 
 ),
 

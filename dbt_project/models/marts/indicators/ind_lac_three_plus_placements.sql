@@ -23,8 +23,7 @@ looked_after as (
     select distinct periods.*, episodes.provider_code, episodes.child_key
     from episodes
     inner join periods
-        on episodes.start_date <= periods.period_end
-        and (episodes.end_date is null or episodes.end_date > periods.period_end)
+        on {{ is_open_at_period_end('episodes.start_date', 'episodes.end_date') }}
 
 ),
 

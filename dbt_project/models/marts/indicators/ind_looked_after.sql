@@ -25,31 +25,42 @@ children as (
 
 ),
 
+open_episodes as (
+
+    select periods.*, episodes.provider_code, episodes.child_key, episodes.start_date, episodes.legal_status
+    from episodes
+    inner join periods
+        on {{ is_open_at_period_end('episodes.start_date', 'episodes.end_date') }}
+
+),
+
 looked_after as (
 
     select
-        periods.*,
-        episodes.provider_code,
-        episodes.child_key,
+        period_type,
+        quarter_label,
+        period_start,
+        period_end,
+        population_year,
+        provider_code,
+        child_key,
         'legal_status' as breakdown,
-        episodes.legal_status as breakdown_value
-    from episodes
-    inner join periods
-        on episodes.start_date <= periods.period_end
-        and (episodes.end_date is null or episodes.end_date > periods.period_end)
+        legal_status as breakdown_value
+    from open_episodes
 
     union
 
     select
-        periods.*,
-        episodes.provider_code,
-        episodes.child_key,
+        period_type,
+        quarter_label,
+        period_start,
+        period_end,
+        population_year,
+        provider_code,
+        child_key,
         'time_in_care',
-        {{ time_in_care('episodes.start_date', 'periods.period_end') }}
-    from episodes
-    inner join periods
-        on episodes.start_date <= periods.period_end
-        and (episodes.end_date is null or episodes.end_date > periods.period_end)
+        {{ time_in_care('start_date', 'period_end') }}
+    from open_episodes
 
     union
 
@@ -61,8 +72,7 @@ looked_after as (
         placements.placement_type
     from placements
     inner join periods
-        on placements.start_date <= periods.period_end
-        and (placements.end_date is null or placements.end_date > periods.period_end)
+        on {{ is_open_at_period_end('placements.start_date', 'placements.end_date') }}
 
 )
 

@@ -18,6 +18,5 @@ select
     ) }}
 from placements
 inner join periods
-    on placements.start_date <= periods.period_end
-    and (placements.end_date is null or placements.end_date > periods.period_end)
+    on {{ is_open_at_period_end('placements.start_date', 'placements.end_date') }}
 where placements.provider_sector = 'PRIVATE'

@@ -27,8 +27,7 @@ active as (
         {{ age_in_years('children.birth_month', 'periods.period_end') }} as age
     from registrations
     inner join periods
-        on registrations.registration_date <= periods.period_end
-        and (registrations.exit_date is null or registrations.exit_date > periods.period_end)
+        on {{ is_open_at_period_end('registrations.registration_date', 'registrations.exit_date') }}
     inner join children
         on registrations.child_key = children.child_key
 
