@@ -14,15 +14,20 @@ from sources.dbt_models import catalogue_models
 
 SEEDS = PROJECT_ROOT / "dbt_project" / "seeds"
 INDICATOR_MODELS = PROJECT_ROOT / "dbt_project" / "models" / "marts" / "indicators"
-# The values each breakdown takes, restated from spec 7.2 and section 4 (int_breakdown_values builds them in SQL).
+# The values each breakdown takes, restated from spec 7.2 and section 4 (dim_breakdown_values builds them in SQL).
 FIXED = {"total": ["total"], "age_band": ["under_1", "1_4", "5_11", "12_15", "16_17", "18_plus"],
          "deprivation_quintile": ["1", "2", "3", "4", "5", "unknown"],
          "time_on_register": ["under_6_months", "6_to_12_months", "1_to_2_years", "2_years_plus"],
-         "time_in_care": ["under_1_year", "1_to_3_years", "3_to_5_years", "5_years_plus"]}
+         "time_in_care": ["under_1_year", "1_to_3_years", "3_to_5_years", "5_years_plus"],
+         "family_support_age_group": ["0_4", "5_10", "11_15", "16_plus"],
+         "first_language": ["en", "ga", "pl", "lt", "ar", "pt", "ro", "other", "unknown"]}
 CODE_LISTS = {"sex": "sex", "religion": "religion", "ethnicity": "ethnicity", "disability": "ynu",
               "referral_source": "referral_source", "category_of_abuse": "abuse", "legal_status": "legal_status",
               "placement_type": "placement_type", "deregistration_reason": "dereg_reason",
-              "care_end_reason": "care_end_reason"}
+              "care_end_reason": "care_end_reason", "family_support_need": "fs_need",
+              "looked_after_legal_status": "legal_status"}
+# Values a code-list breakdown takes beyond its list's codes.
+BEYOND_CODE_LISTS = {"looked_after_legal_status": {"NOT_LOOKED_AFTER"}}
 
 
 def _seed(name: str) -> list[dict]:
@@ -33,7 +38,7 @@ def _seed(name: str) -> list[dict]:
 def _domain(breakdown: str) -> set[str]:
     if breakdown in FIXED:
         return set(FIXED[breakdown])
-    return {item.code for item in code_lists()[CODE_LISTS[breakdown]]}
+    return {item.code for item in code_lists()[CODE_LISTS[breakdown]]} | BEYOND_CODE_LISTS.get(breakdown, set())
 
 
 def test_every_catalogued_indicator_has_its_own_model_and_no_model_is_uncatalogued() -> None:

@@ -154,6 +154,19 @@ def test_the_matrix_is_complete(indicators: list[dict]) -> None:
     assert len(periods) == 2 * len({(r["indicator"], r["unit"]) for r in indicators})
 
 
+def test_bands_are_listed_in_their_natural_order(indicators: list[dict]) -> None:
+    """Age bands and the official bands come youngest or shortest first, not in the order of their names."""
+    def values(indicator: str, breakdown: str) -> list[str]:
+        return [r["breakdown_value"] for r in indicators if r["indicator"] == indicator and r["unit"] == "count"
+                and r["period_start"] == "2024-07-01" and r["area_code"] == "N92000002" and r["breakdown"] == breakdown]
+    assert values("looked_after", "age_band") == ["under_1", "1_4", "5_11", "12_15", "16_17", "18_plus"]
+    assert values("looked_after", "time_in_care") == ["under_1_year", "1_to_3_years", "3_to_5_years", "5_years_plus"]
+    assert values("cp_register", "time_on_register") == [
+        "under_6_months", "6_to_12_months", "1_to_2_years", "2_years_plus"]
+    assert values("family_support_referrals", "family_support_age_group") == ["0_4", "5_10", "11_15", "16_plus"]
+    assert values("cp_register", "looked_after_legal_status")[-1] == "NOT_LOOKED_AFTER"
+
+
 def test_the_independent_audit_finds_no_suppressed_count_that_can_be_worked_out(extract_root: Path,
                                                                                    indicators: list[dict]) -> None:
     with duckdb.connect(str(extract_root / "published" / "analytics.duckdb"), read_only=True) as con:

@@ -11,6 +11,30 @@
     end
 {%- endmacro %}
 
+{% macro family_support_age_group(age) -%}
+    {#- The Family Support Hubs' own age groups: 0 to 4, 5 to 10, 11 to 15, 16 and over. -#}
+    case
+        when {{ age }} <= 4 then '0_4'
+        when {{ age }} <= 10 then '5_10'
+        when {{ age }} <= 15 then '11_15'
+        when {{ age }} >= 16 then '16_plus'
+    end
+{%- endmacro %}
+
+{% macro published_languages() -%}
+    {#- The first languages published on their own (spec 3.1's: English, Irish and the languages most spoken by
+        children new to Northern Ireland); any other is 'other', none recorded 'unknown'. -#}
+    {{ return(['en', 'ga', 'pl', 'lt', 'ar', 'pt', 'ro']) }}
+{%- endmacro %}
+
+{% macro first_language(column) -%}
+    case
+        when {{ column }} is null then 'unknown'
+        when lower({{ column }}) in ('{{ published_languages() | join("', '") }}') then lower({{ column }})
+        else 'other'
+    end
+{%- endmacro %}
+
 {% macro deprivation_quintile(decile) -%}
     cast(floor(({{ decile }} + 1) / 2) as integer)
 {%- endmacro %}

@@ -20,6 +20,9 @@
             'ind_sure_start_reach',
             'ind_family_support_referrals',
             'ind_family_support_needs_met',
+            'ind_cp_referrals',
+            'ind_children_in_need_interpreter',
+            'ind_family_support_advocacy',
         ],
         'mart_service_performance': [
             'ind_median_days_to_decision',
@@ -40,6 +43,9 @@
             'ind_family_support_referrals',
             'ind_family_support_needs_met',
             'ind_sure_start_reach',
+            'ind_family_support_advocacy',
+            'ind_family_support_median_days_to_service_start',
+            'ind_lac_reviews_advocate_offered',
         ],
     }) }}
 {%- endmacro %}

@@ -49,6 +49,17 @@
     and ({{ referrals }}.closed_date is null or {{ referrals }}.closed_date > {{ periods }}.period_end)
 {%- endmacro %}
 
+{% macro is_in_need_at_period_end(referrals, periods) -%}
+    {#- A referral that makes its child a child in need at period end (spec 7.2.1 children_in_need): made on or
+        before it, not closed by it, and not decided NFA or SIGNPOST by then (an undecided referral counts). -#}
+    {{ referrals }}.referral_date <= {{ periods }}.period_end
+    and ({{ referrals }}.closed_date is null or {{ referrals }}.closed_date > {{ periods }}.period_end)
+    and (
+        {{ referrals }}.decision_date is null or {{ referrals }}.decision_date > {{ periods }}.period_end
+        or {{ referrals }}.decision not in ('NFA', 'SIGNPOST')
+    )
+{%- endmacro %}
+
 {% macro indicator_matrix(mart, observed=none) -%}
     {#- The complete matrix of a mart (spec 7.3: every combination present), from the catalogue alone: every
         period, every unit of every indicator the catalogue lists for the mart, every area of each level it is
@@ -93,12 +104,12 @@
         and catalogue.indicator = breakdowns.indicator
     inner join (
         select cast(null as {{ dbt.type_string() }}) as indicator, breakdown, breakdown_value
-        from {{ ref('int_breakdown_values') }}
+        from {{ ref('dim_breakdown_values') }}
         {%- if observed %}
             union all
             select distinct observed.indicator, observed.breakdown, observed.breakdown_value
             from {{ observed }} as observed
-            left join {{ ref('int_breakdown_values') }} as domain
+            left join {{ ref('dim_breakdown_values') }} as domain
                 on observed.breakdown = domain.breakdown
                 and observed.breakdown_value = domain.breakdown_value
             where domain.breakdown is null

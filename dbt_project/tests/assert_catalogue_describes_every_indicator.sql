@@ -1,6 +1,6 @@
 {#- The catalogue is the one description of an indicator: every row of ref_indicators has levels and
     breakdowns, every level and breakdown belongs to an indicator of the catalogue, and every breakdown has
-    values (int_breakdown_values). Returns what breaks this. -#}
+    values (dim_breakdown_values). Returns what breaks this. -#}
 with catalogue as (
 
     select distinct mart, indicator from {{ ref('ref_indicators') }}
@@ -27,7 +27,7 @@ described as (
 
 domains as (
 
-    select distinct breakdown from {{ ref('int_breakdown_values') }}
+    select distinct breakdown from {{ ref('dim_breakdown_values') }}
 
 )
 

@@ -22,6 +22,7 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,9 +43,10 @@ CSV_COLUMNS = ["period_start", "period_end", "geographic_level", "area_code", "a
 METADATA_COLUMNS = ["indicator", "label", "unit", "definition", "numerator", "denominator", "source_feeds",
                     "disclosure_rule"]
 LEVEL_ORDER = {"NI": 0, "TRUST": 1, "LGD": 2}
+# Breakdowns in this order, the characteristics first; an indicator's own breakdowns not listed here come after,
+# in alphabetical order. Values within a breakdown come in the published order of dim_breakdown_values.
 BREAKDOWN_ORDER = ["total", "age_band", "sex", "religion", "ethnicity", "disability", "deprivation_quintile",
                    "referral_source", "category_of_abuse", "legal_status", "placement_type"]
-AGE_BANDS = ["under_1", "1_4", "5_11", "12_15", "16_17", "18_plus"]
 NI_AREA = ("N92000002", "Northern Ireland")
 RECIPIENT_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 # Workbook sheets: one per topic of the catalogue (dim_indicators.topic), in this order; a topic not listed here
@@ -139,16 +141,19 @@ def _extract_row(record: tuple) -> ExtractRow:
     return ExtractRow(*measures, period_start=period_start, period_end=period_end, area_name=area_name, note=note)
 
 
-def _value_order(breakdown: str, value: str) -> tuple:
-    if breakdown == "age_band" and value in AGE_BANDS:
-        return (AGE_BANDS.index(value), value)
-    return (len(AGE_BANDS), value)
+def row_order(con: duckdb.DuckDBPyConnection) -> Callable[[ExtractRow], tuple]:
+    """The extract's order: quarter first, then indicator, level, area, breakdown, and each breakdown's values in
+    their published order (age bands and the official bands youngest or shortest first; a value outside the
+    domain, such as an unknown end reason, last)."""
+    value_rank = {(breakdown, value): rank for breakdown, value, rank in con.execute(
+        "select breakdown, breakdown_value, sort_order from dim_breakdown_values").fetchall()}
 
-
-def _row_order(row: ExtractRow) -> tuple:
-    breakdown_rank = BREAKDOWN_ORDER.index(row.breakdown) if row.breakdown in BREAKDOWN_ORDER else 99
-    return (row.period_type != "quarter", row.indicator, row.unit, LEVEL_ORDER.get(row.geographic_level, 9),
-            row.area_code, breakdown_rank, row.breakdown, _value_order(row.breakdown, row.breakdown_value))
+    def key(row: ExtractRow) -> tuple:
+        breakdown_rank = BREAKDOWN_ORDER.index(row.breakdown) if row.breakdown in BREAKDOWN_ORDER else 99
+        return (row.period_type != "quarter", row.indicator, row.unit, LEVEL_ORDER.get(row.geographic_level, 9),
+                row.area_code, breakdown_rank, row.breakdown,
+                value_rank.get((row.breakdown, row.breakdown_value), 10_000), row.breakdown_value)
+    return key
 
 
 def check_rows(rows: list[ExtractRow]) -> list[str]:
@@ -325,7 +330,7 @@ def build_extract(published: Path, outbox: Path, quarter: str, recipient: str = 
         if problems:
             raise ExtractError(f"disclosure control failed for {quarter}: {len(problems)} problem(s), first: "
                                f"{problems[0]}")
-        rows.sort(key=_row_order)
+        rows.sort(key=row_order(con))
         metadata = _metadata(con, rows)
         topics = load_topics(con)
         run_id, published_at = con.execute(

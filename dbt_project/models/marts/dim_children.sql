@@ -7,8 +7,8 @@ with known as (
 
     select
         child_key, link_method, birth_month, sex, religion, ethnicity, disability, first_language,
-        postcode_sector, lgd_code, trust_of_residence, deprivation_decile, last_submission_period,
-        provider_code, child_ref as record_ref, 1 as source_rank
+        is_interpreter_required, postcode_sector, lgd_code, trust_of_residence, deprivation_decile,
+        last_submission_period, provider_code, child_ref as record_ref, 1 as source_rank
     from {{ ref('int_trust__children_keyed') }}
 
     union all
@@ -16,8 +16,8 @@ with known as (
     select
         child_key, link_method, birth_month, sex, cast(null as {{ dbt.type_string() }}),
         cast(null as {{ dbt.type_string() }}), cast(null as {{ dbt.type_string() }}),
-        cast(null as {{ dbt.type_string() }}), postcode_sector, lgd_code, trust_of_residence, deprivation_decile,
-        last_submission_period, provider_code, registration_id, 2 as source_rank
+        cast(null as {{ dbt.type_string() }}), cast(null as boolean), postcode_sector, lgd_code, trust_of_residence,
+        deprivation_decile, last_submission_period, provider_code, registration_id, 2 as source_rank
     from {{ ref('int_sure_start__registrations_keyed') }}
 
     union all
@@ -25,8 +25,8 @@ with known as (
     select
         child_key, link_method, birth_month, sex, cast(null as {{ dbt.type_string() }}),
         cast(null as {{ dbt.type_string() }}), cast(null as {{ dbt.type_string() }}),
-        cast(null as {{ dbt.type_string() }}), postcode_sector, lgd_code, trust_of_residence, deprivation_decile,
-        last_submission_period, provider_code, referral_ref, 3 as source_rank
+        cast(null as {{ dbt.type_string() }}), cast(null as boolean), postcode_sector, lgd_code, trust_of_residence,
+        deprivation_decile, last_submission_period, provider_code, referral_ref, 3 as source_rank
     from {{ ref('int_vcs__family_support_keyed') }}
 
 ),
@@ -55,6 +55,7 @@ select
     ethnicity,
     disability,
     first_language,
+    is_interpreter_required,
     postcode_sector,
     lgd_code,
     trust_of_residence,

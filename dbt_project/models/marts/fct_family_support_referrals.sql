@@ -21,5 +21,6 @@ select
     was_advocacy_provided,
     {{ age_in_years('birth_month', 'referral_date') }} as age_at_referral,
     {{ age_in_years('birth_month', 'service_end_date') }} as age_at_service_end,
+    cast({{ dbt.datediff('referral_date', 'service_start_date', 'day') }} as integer) as days_to_service_start,
     last_submission_id
 from referrals

@@ -23,12 +23,7 @@ in_need as (
     select distinct periods.*, referrals.provider_code, referrals.child_key
     from referrals
     inner join periods
-        on referrals.referral_date <= periods.period_end
-        and (referrals.closed_date is null or referrals.closed_date > periods.period_end)
-        and (
-            referrals.decision_date is null or referrals.decision_date > periods.period_end
-            or referrals.decision not in ('NFA', 'SIGNPOST')
-        )
+        on {{ is_in_need_at_period_end('referrals', 'periods') }}
 
 )
 

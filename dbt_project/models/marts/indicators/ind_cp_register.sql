@@ -1,6 +1,7 @@
 {#- Children with a registration on or before period end and no deregistration on or before it, by category of
-    abuse (a child has a row per category) and by time on the register at period end; each child once, aged at
-    period end. -#}
+    abuse (a child has a row per category), by time on the register at period end and by legal status (of a care
+    episode open at period end, NOT_LOOKED_AFTER where none is: the quarterly statistics' Table 4); each child
+    once, aged at period end. -#}
 with periods as (
 
     select * from {{ ref('dim_reporting_periods') }}
@@ -17,6 +18,12 @@ abuse as (
 
     select code from {{ ref('ref_code_lists') }}
     where code_list = 'abuse'
+
+),
+
+episodes as (
+
+    select * from {{ ref('fct_care_episodes') }}
 
 ),
 
@@ -69,6 +76,23 @@ on_register as (
         'time_on_register',
         {{ time_on_register('registration_date', 'period_end') }}
     from open_registrations
+
+    union
+
+    select
+        open_registrations.period_type,
+        open_registrations.quarter_label,
+        open_registrations.period_start,
+        open_registrations.period_end,
+        open_registrations.population_year,
+        open_registrations.provider_code,
+        open_registrations.child_key,
+        'looked_after_legal_status',
+        coalesce(episodes.legal_status, 'NOT_LOOKED_AFTER')
+    from open_registrations
+    left join episodes
+        on open_registrations.child_key = episodes.child_key
+        and {{ is_open_at_period_end('episodes.start_date', 'episodes.end_date', 'open_registrations') }}
 
 )
 

@@ -1,12 +1,14 @@
 {#- Every value each breakdown of spec 7.2 can take, in publication order: the domain over which the indicator
     marts complete their matrix (spec 7.3: every combination present). Code-list breakdowns take their values
-    from the contracts' code lists; age bands, deprivation quintiles and the official
-    bands of time on the register and in care are fixed here. -#}
+    from the contracts' code lists; age bands, deprivation quintiles, the official bands of time on the register
+    and in care, the Family Support Hubs' age groups and the first languages published on their own are fixed
+    here. -#}
 {% set from_code_lists = [
     ('sex', 'sex'), ('religion', 'religion'), ('ethnicity', 'ethnicity'), ('disability', 'ynu'),
     ('referral_source', 'referral_source'), ('category_of_abuse', 'abuse'), ('legal_status', 'legal_status'),
     ('placement_type', 'placement_type'), ('deregistration_reason', 'dereg_reason'),
-    ('care_end_reason', 'care_end_reason'),
+    ('care_end_reason', 'care_end_reason'), ('family_support_need', 'fs_need'),
+    ('looked_after_legal_status', 'legal_status'),
 ] %}
 {% set fixed = [
     ('total', ['total']),
@@ -14,7 +16,11 @@
     ('deprivation_quintile', ['1', '2', '3', '4', '5', 'unknown']),
     ('time_on_register', ['under_6_months', '6_to_12_months', '1_to_2_years', '2_years_plus']),
     ('time_in_care', ['under_1_year', '1_to_3_years', '3_to_5_years', '5_years_plus']),
+    ('family_support_age_group', ['0_4', '5_10', '11_15', '16_plus']),
+    ('first_language', published_languages() + ['other', 'unknown']),
 ] %}
+{#- Code-list breakdowns with values of their own after the list's codes. -#}
+{% set beyond_code_lists = {'looked_after_legal_status': ['NOT_LOOKED_AFTER']} %}
 with code_lists as (
 
     select
@@ -33,6 +39,12 @@ breakdown_values as (
                 '{{ breakdown }}' as breakdown,
                 '{{ value }}' as breakdown_value,
                 {{ loop.index }} as sort_order
+            union all
+        {% endfor %}
+    {% endfor %}
+    {% for breakdown, values in beyond_code_lists.items() %}
+        {% for value in values %}
+            select '{{ breakdown }}', '{{ value }}', 1000 + {{ loop.index }}
             union all
         {% endfor %}
     {% endfor %}

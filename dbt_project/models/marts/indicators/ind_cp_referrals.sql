@@ -1,0 +1,25 @@
+{#- Child protection referrals: referrals whose referral_date is in the period and whose decision is to proceed
+    under child protection (decision CHILD_PROTECTION; the referrals feed has no other child protection flag), by
+    referral source (events); aged at referral. -#}
+with periods as (
+
+    select * from {{ ref('dim_reporting_periods') }}
+
+),
+
+referrals as (
+
+    select * from {{ ref('fct_referrals') }}
+
+)
+
+select
+    {{ indicator_unit(
+        'cp_referrals', 'referrals.referral_key', 'referrals.child_key', 'referrals.age_at_referral',
+        breakdown="'referral_source'", breakdown_value='referrals.referral_source',
+        provider_code='referrals.provider_code'
+    ) }}
+from referrals
+inner join periods
+    on referrals.referral_date between periods.period_start and periods.period_end
+where referrals.decision = 'CHILD_PROTECTION'
