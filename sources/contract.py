@@ -67,6 +67,7 @@ class Column:
     minimum: float | None = None
     description: str = ""
     staged_as: str | None = None  # the column's name in the staging model, where it differs
+    age_at: bool = False  # an event the child is aged at (spec 7.2.1): ingest's restricted step ages it exactly
 
     @property
     def is_identifying(self) -> bool:
@@ -118,6 +119,21 @@ class Contract:
         return f"stg_{self.provider_type}__{entity}"
 
     @property
+    def person_ref(self) -> str | None:
+        """The batch column naming whose date of birth ages the feed's events: the Trust's child (``child_ref``),
+        or, where the record itself carries the date of birth, the record's own id."""
+        if self.column_by_role("local_child_id") is not None:
+            return "child_ref"
+        if self.column_by_role("date_of_birth") is not None:
+            return next((c.name for c in self.columns if c.is_record_id), None)
+        return None
+
+    @property
+    def age_events(self) -> list[str]:
+        """The date columns the feed's records are aged at."""
+        return [c.name for c in self.columns if c.age_at]
+
+    @property
     def batch_key(self) -> list[str]:
         """The record key as the batch carries it (the Trust's child id is replaced by its keyed hash)."""
         return ["child_ref" if self.column(k).role == "local_child_id" else k for k in self.key]
@@ -156,6 +172,8 @@ def _column(spec: dict, has_v0: bool) -> Column:
         raise ValueError(f"column {spec['name']}: unknown type {col_type}")
     if col_type in {"code", "codes"} and not spec.get("code_list"):
         raise ValueError(f"column {spec['name']}: a {col_type} column needs a code_list")
+    if spec.get("age_at") and col_type != "date":
+        raise ValueError(f"column {spec['name']}: only a date can be an event to age at")
     return Column(
         name=spec["name"],
         type=col_type,
@@ -166,6 +184,7 @@ def _column(spec: dict, has_v0: bool) -> Column:
         minimum=spec.get("min"),
         description=spec.get("description", ""),
         staged_as=spec.get("staged_as"),
+        age_at=bool(spec.get("age_at", False)),
     )
 
 
@@ -215,6 +234,18 @@ def contracts() -> dict[str, Contract]:
         contract = load_contract(path)
         found[contract.feed] = contract
     return found
+
+
+def birth_date_feed(contract: Contract) -> Contract | None:
+    """The feed whose dates of birth age this feed's events: its own where its records carry one, else the feed
+    of the same providers that describes their children (a Trust's ``children``)."""
+    if contract.column_by_role("date_of_birth") is not None:
+        return contract
+    if contract.column_by_role("local_child_id") is None:
+        return None
+    return next((c for c in contracts().values() if c.provider_type == contract.provider_type
+                 and c.column_by_role("date_of_birth") is not None and c.column_by_role("local_child_id") is not None),
+                None)
 
 
 def feeds_for(provider_type: str) -> list[Contract]:

@@ -161,6 +161,30 @@ def sources_yaml() -> dict:
             "read_parquet('{{ env_var('CDW_DATA_DIR', 'data') }}/batches/current/{name}/*.parquet', "
             "union_by_name = true)")}},
         "tables": tables,
+    }, {
+        "name": "ages",
+        "description": ("Exact ages at events (spec 7.2.1), worked out in the restricted zone from each person's "
+                        "latest date of birth (orchestration/lib/ages.py): ages only, never a date of birth."),
+        "schema": "{{ 'parquet' if target.type == 'spark' else 'ages' }}",
+        "quoting": {"identifier": False},
+        "config": {"meta": {"external_location": (
+            "read_parquet('{{ env_var('CDW_DATA_DIR', 'data') }}/batches/ages/{name}/*.parquet')")}},
+        "tables": [{
+            "name": "event_ages",
+            "description": ("Every event a contract flags (age_at), aged: one row per provider, person and event "
+                            "date."),
+            "identifier": ("{{ ('`' ~ env_var('CDW_DATA_DIR', 'data') ~ '/batches/ages/event_ages`') "
+                           "if target.type == 'spark' else 'event_ages' }}"),
+            "config": {"meta": {"dagster": {"asset_key": ["batches", "event_ages"]}}},
+            "columns": [
+                {"name": "provider_code", "description": "Provider whose record the event is."},
+                {"name": "person_ref", "description": (
+                    "The person aged: the keyed child reference (child_ref) of a Trust's child, or the record's "
+                    "own keyed id where the record carries the date of birth (Sure Start, family support).")},
+                {"name": "event_date", "description": "The event's date."},
+                {"name": "age", "description": "Whole years from the date of birth to the event date."},
+            ],
+        }],
     }]}
 
 

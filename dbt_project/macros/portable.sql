@@ -17,8 +17,10 @@
 {%- endmacro %}
 
 {% macro age_in_years(birth_month, event_date) -%}
-    {#- Whole years at the event, counted from the first day of the month of birth (the day of birth
-        never leaves the restricted zone), so at most one month early in the month of the birthday. -#}
+    {#- Whole years at a month's end (exact: every period ends on a month's last day), counted from the first day
+        of the month of birth (the day of birth never leaves the restricted zone). At an event within a month it
+        can be a year early in the month of the birthday: events take their exact age from the restricted zone
+        (age_at_event). -#}
     cast(floor(((extract(year from {{ event_date }}) - extract(year from {{ birth_month }})) * 12
         + extract(month from {{ event_date }}) - extract(month from {{ birth_month }})) / 12) as integer)
 {%- endmacro %}
@@ -177,4 +179,19 @@
 
 {% macro spark__sorted_list(expression, delimiter) -%}
     array_join(array_sort(collect_list({{ expression }})), {{ delimiter }})
+{%- endmacro %}
+
+{% macro event_age_join(ages, provider_code, person_ref, event_date) -%}
+    {#- Joins one event to its exact age (stg_ages__event_ages, aliased ``ages``): the person's provider, keyed
+        reference and the event's date. -#}
+    left join {{ ref('stg_ages__event_ages') }} as {{ ages }}
+        on {{ provider_code }} = {{ ages }}.provider_code
+        and {{ person_ref }} = {{ ages }}.person_ref
+        and {{ event_date }} = {{ ages }}.event_date
+{%- endmacro %}
+
+{% macro age_at_event(ages, birth_month, event_date) -%}
+    {#- The exact age at the event (spec 7.2.1), worked out in the restricted zone; counted from the month of birth
+        only for a batch ingested before dates of birth were kept (until `cdw rebuild-batches`). -#}
+    coalesce({{ ages }}.age, {{ age_in_years(birth_month, event_date) }})
 {%- endmacro %}

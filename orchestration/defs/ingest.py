@@ -21,7 +21,7 @@ from orchestration.lib.parse import FILE_NAME
 from orchestration.lib.progress import report
 from orchestration.lib.registry import Registry
 from orchestration.lib.settings import DataPaths
-from sources.contract import Contract, contracts
+from sources.contract import Contract, birth_date_feed, contracts
 
 # Trusts are few and each is chased on its own, so each Trust's feed is an asset; Sure Start projects and
 # voluntary organisations are many and small, so each of their feeds is one asset for all of them.
@@ -126,6 +126,38 @@ def _batches_asset(contract: Contract, upstream: list[dg.AssetKey]) -> dg.Assets
     return batches
 
 
+EVENT_AGES_KEY = dg.AssetKey(["batches", "event_ages"])
+
+
+def _event_ages_asset(feeds: list[str]) -> dg.AssetsDefinition:
+    aged = [f for f in feeds if contracts()[f].age_events]
+    sources = {source.feed for f in aged if (source := birth_date_feed(contracts()[f])) is not None}
+
+    @dg.asset(key=EVENT_AGES_KEY, deps=[batches_key(f) for f in sorted(set(aged) | sources)],
+              group_name="batches", kinds={"parquet"},
+              description="Exact ages at events (spec 7.2.1), worked out in the restricted zone: every event the "
+                          f"contracts flag ({', '.join(f'{f}.' + '/'.join(contracts()[f].age_events) for f in aged)}) "
+                          "aged in whole years from the person's latest date of birth among the current batches. "
+                          "Only the ages leave, by provider, keyed person and event date; dates of birth stay under "
+                          "restricted/birth_dates.")
+    def event_ages(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        from orchestration.lib.ages import compute_event_ages, event_ages_path
+
+        paths = DataPaths.from_env().ensure()
+        with writing(paths, context.log.warning):
+            summary = compute_event_ages(paths)
+        if summary.without_birth_date:
+            context.log.warning(
+                f"{summary.without_birth_date} current batch(es) were ingested before dates of birth were kept: "
+                "their events are aged from the month of birth until `cdw rebuild-batches` makes them again")
+        report(context, f"event ages: {summary.events} event(s) aged exactly")
+        return dg.MaterializeResult(metadata={
+            "events_aged": summary.events, "batches_without_birth_dates": summary.without_birth_date,
+            "location": dg.MetadataValue.path(str(event_ages_path(paths)))})
+
+    return event_ages
+
+
 DATA_DOCS_KEY = dg.AssetKey(["quality", "data_docs"])
 
 
@@ -210,6 +242,7 @@ def build_ingest_definitions(
         assets.append(_batches_asset(contract, upstream))
         gated += upstream
     assets.append(_data_docs_asset(gated))
+    assets.append(_event_ages_asset(source_feeds))
     return assets, checks
 
 

@@ -29,10 +29,16 @@ DATE_FORMATS = {"v1": "%Y-%m-%d", "v0": "%d/%m/%Y"}
 CONTROL_CHARACTERS = "[\\x00-\\x1f\\x7f-\\x9f]"
 
 
+BIRTH_DATE = "date_of_birth"
+
+
 @dataclass(frozen=True)
 class Batch:
     table: pa.Table  # pseudonymised, typed rows
     errors: pa.Table  # one row per broken cell: row, column, value, rule
+    # Restricted: each row's person (contract.person_ref) with the full date of birth, for exact ages at events;
+    # None for a feed that carries no date of birth. Never written outside the restricted zone.
+    birth_dates: pa.Table | None = None
 
 
 def _q(name: str) -> str:
@@ -200,12 +206,20 @@ class Conformer:
                          f"case when {valid} then left(c, length(c) - 3) end as postcode_district "
                          f"from (select _rid, {compact} as c from typed) typed) pc "
                          f"using (_rid) left join ref on ref.postcode_sector = pc.postcode_sector")
+            dob = contract.column_by_role("date_of_birth")
+            birth_date = [f"typed.{_q(dob.name)} as {BIRTH_DATE}"] if dob is not None else []
             table = con.sql(
-                f"select typed._part, {', '.join(kept + identity)}, typed.{ROW_NUMBER} as source_row_number "
+                f"select typed._part, {', '.join(kept + identity + birth_date)}, "
+                f"typed.{ROW_NUMBER} as source_row_number "
                 f"from typed {joins} order by typed._part, typed.{ROW_NUMBER}").to_arrow_table()
         finally:
             con.unregister("raw_input")
-        return [Batch(table=_part(table, i), errors=_part(errors, i)) for i in range(len(parts))]
+        birth_dates = table.select(["_part", contract.person_ref, BIRTH_DATE]) if dob is not None else None
+        if dob is not None:
+            table = table.drop_columns([BIRTH_DATE])
+        return [Batch(table=_part(table, i), errors=_part(errors, i),
+                      birth_dates=_part(birth_dates, i) if birth_dates is not None else None)
+                for i in range(len(parts))]
 
 
 def _part(table: pa.Table, index: int) -> pa.Table:

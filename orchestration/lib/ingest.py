@@ -35,7 +35,14 @@ from orchestration.lib.landing import (
     landing_entry,
     refusal,
 )
-from orchestration.lib.lifecycle import INCOMING, Lifecycle, batch_location, error_report_path
+from orchestration.lib.lifecycle import (
+    INCOMING,
+    Lifecycle,
+    batch_location,
+    birth_dates_path,
+    birth_dates_table,
+    error_report_path,
+)
 from orchestration.lib.parse import (
     FILE_NAME,
     ParsedFile,
@@ -276,11 +283,12 @@ class Intake:
             write_error_report(report, submission.file_name, batch.errors.to_pylist(), None)
             self.lifecycle.quarantine(submission, _summarise(submission.file_name, batch.errors), report)
             return
-        self.lifecycle.to_pending(submission, _batch_table(item, batch), item.parsed.layout)
+        self.lifecycle.to_pending(submission, _batch_table(item, batch), item.parsed.layout, batch.birth_dates)
 
-    def rebuild(self, conformer: Conformer, staging: Path) -> list[tuple[Path, Path]]:
-        """Make every batch again from its archive copy (with ``conformer``'s key) under ``staging``; return
-        (new file, where it belongs) pairs. Nothing in place is touched, so a failure changes nothing."""
+    def rebuild(self, conformer: Conformer, staging: Path, restricted_staging: Path) -> list[tuple[Path, Path]]:
+        """Make every batch again from its archive copy (with ``conformer``'s key) under ``staging``, and its
+        dates of birth under ``restricted_staging``; return (new file, where it belongs) pairs. Nothing in place
+        is touched, so a failure changes nothing."""
         planned = []
         for submission in self.registry.all():
             target = batch_location(self.paths, submission)
@@ -299,6 +307,12 @@ class Intake:
             staged.parent.mkdir(parents=True, exist_ok=True)
             pq.write_table(_batch_table(parsed, batch), staged)
             planned.append((staged, target))
+            if batch.birth_dates is not None:
+                kept = birth_dates_path(self.paths, submission.submission_id)
+                staged_dates = restricted_staging / kept.name
+                restricted_staging.mkdir(mode=0o700, parents=True, exist_ok=True)
+                pq.write_table(birth_dates_table(submission, batch.birth_dates), staged_dates)
+                planned.append((staged_dates, kept))
         return planned
 
 
@@ -390,17 +404,20 @@ def rebuild_batches(paths: DataPaths, registry: Registry, rotate_key: bool) -> i
         raise KeyMismatchError("the key set is not the one this data root's batches were made with; pass "
                                "--rotate-key if you mean to replace it")
     staging = paths.root / "batches" / ".rebuild"
-    shutil.rmtree(staging, ignore_errors=True)
-    intake = Intake(paths, registry)
+    restricted_staging = paths.birth_dates / ".rebuild"  # dates of birth never leave the restricted zone
+    for folder in (staging, restricted_staging):
+        shutil.rmtree(folder, ignore_errors=True)
+    intake = Intake(paths.ensure(), registry)
     with Conformer(key) as conformer:
-        planned = intake.rebuild(conformer, staging)
+        planned = intake.rebuild(conformer, staging, restricted_staging)
     registry.set_setting(KEY_ROTATION, fingerprint)
     for staged, target in planned:
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(staged, target)
     registry.set_setting(KEY_FINGERPRINT, fingerprint)
     registry.clear_setting(KEY_ROTATION)
-    shutil.rmtree(staging, ignore_errors=True)
+    for folder in (staging, restricted_staging):
+        shutil.rmtree(folder, ignore_errors=True)
     return len(planned)
 
 

@@ -125,10 +125,16 @@ class Lifecycle:
                          "error_report": str(error_report_path(self.paths, sid, landing_file.name))})
         return self.registry.get(submission_id)
 
-    def to_pending(self, submission: Submission, table: pa.Table, layout: str) -> Submission:
-        """Write a conformed batch and hand it to the quality gate."""
+    def to_pending(self, submission: Submission, table: pa.Table, layout: str,
+                   birth_dates: pa.Table | None = None) -> Submission:
+        """Write a conformed batch and hand it to the quality gate. A feed that carries dates of birth keeps them
+        first, in the restricted zone, for exact ages at events (``ages``); a crash between the two leaves only
+        birth dates that no current batch names."""
+        if birth_dates is not None:
+            write_parquet(birth_dates_table(submission, birth_dates), birth_dates_path(self.paths,
+                                                                                     submission.submission_id))
         pending = self.paths.pending / str(submission.feed) / batch_file_name(submission)
-        _write_parquet(table, pending)
+        write_parquet(table, pending)
         self._apply({submission.submission_id: {"status": "pending", "batch_path": str(pending), "layout": layout,
                                                 "rows": table.num_rows}})
         return self.registry.get(submission.submission_id)
@@ -281,10 +287,29 @@ def ensure_empty_batch(paths: DataPaths, feed: str) -> None:
     by the data root's writer (see ``writing``)."""
     target = empty_batch_path(paths, feed)
     if not target.exists():
-        _write_parquet(empty_batch(feed), target)
+        write_parquet(empty_batch(feed), target)
 
 
-def _write_parquet(table: pa.Table, target: Path) -> None:
+def birth_dates_path(paths: DataPaths, submission_id: int) -> Path:
+    """Where a batch's dates of birth are kept (restricted), by submission: written once, never moved."""
+    return paths.birth_dates / f"{submission_id:06d}.parquet"
+
+
+def birth_dates_table(submission: Submission, birth_dates: pa.Table) -> pa.Table:
+    """A batch's dates of birth as kept (restricted): its provider, period and submission, each person's keyed
+    reference (the first column the conformer gives) and the date."""
+    rows = birth_dates.num_rows
+    return pa.table({
+        "provider_code": pa.array([submission.provider] * rows, pa.string()),
+        "period": pa.array([submission.period] * rows, pa.string()),
+        "submission_id": pa.array([submission.submission_id] * rows, pa.int64()),
+        "person_ref": birth_dates.column(0).cast(pa.string()),
+        "date_of_birth": birth_dates.column(1).cast(pa.date32()),
+    })
+
+
+def write_parquet(table: pa.Table, target: Path) -> None:
+    """Write under a temporary name and rename, so no crash leaves a half-written file in place."""
     target.parent.mkdir(parents=True, exist_ok=True)
     staged = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     pq.write_table(table, staged)
@@ -293,7 +318,8 @@ def _write_parquet(table: pa.Table, target: Path) -> None:
 
 def _temporaries(paths: DataPaths) -> Iterable[Path]:
     """Files a killed process may have left half-written: never read by anything, safe to remove."""
-    for folder in (paths.pending, paths.current, paths.superseded, paths.quarantine):
+    for folder in (paths.pending, paths.current, paths.superseded, paths.quarantine, paths.birth_dates,
+                   paths.root / "batches" / "ages"):
         if folder.exists():
             yield from folder.rglob(".*.tmp")
     if paths.published.parent.exists():

@@ -55,6 +55,11 @@ class DataPaths:
         return self.root / "restricted" / "reports"
 
     @property
+    def birth_dates(self) -> Path:
+        """Each batch's dates of birth (restricted), for exact ages at events; see ``ages``."""
+        return self.root / "restricted" / "birth_dates"
+
+    @property
     def pending(self) -> Path:
         return self.root / "batches" / "pending"
 
@@ -91,7 +96,7 @@ class DataPaths:
         for folder in (self.landing, self.pending, self.current, self.superseded, self.quarantine,
                        self.warehouse.parent, self.published.parent):
             folder.mkdir(parents=True, exist_ok=True)
-        for restricted in (self.archive, self.reports.parent, self.reports):  # readable by their owner only
+        for restricted in (self.archive, self.reports.parent, self.reports, self.birth_dates):  # owner only
             restricted.mkdir(parents=True, exist_ok=True)
             restricted.chmod(0o700)
         return self

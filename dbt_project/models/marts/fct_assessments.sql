@@ -29,7 +29,7 @@ select
     assessments.outcome,
     assessments.was_child_seen,
     assessments.has_child_views_recorded,
-    {{ age_in_years('children.birth_month', 'assessments.start_date') }} as age_at_start,
+    {{ age_at_event('start_ages', 'children.birth_month', 'assessments.start_date') }} as age_at_start,
     completed.working_day_number - started.working_day_number as working_days_to_completion,
     completed.working_day_number - started.working_day_number <= 10 as is_within_10_working_days,
     assessments.last_submission_id
@@ -37,6 +37,7 @@ from assessments
 left join children
     on assessments.provider_code = children.provider_code
     and assessments.child_ref = children.child_ref
+{{ event_age_join('start_ages', 'assessments.provider_code', 'assessments.child_ref', 'assessments.start_date') }}
 left join dates as started
     on assessments.start_date = started.date_day
 left join dates as completed

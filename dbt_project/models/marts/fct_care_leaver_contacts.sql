@@ -23,9 +23,10 @@ select
     contacts.accommodation_suitable,
     contacts.has_pathway_plan,
     contacts.has_personal_adviser,
-    {{ age_in_years('children.birth_month', 'contacts.contact_date') }} as age_at_contact,
+    {{ age_at_event('contact_ages', 'children.birth_month', 'contacts.contact_date') }} as age_at_contact,
     contacts.last_submission_id
 from contacts
 left join children
     on contacts.provider_code = children.provider_code
     and contacts.child_ref = children.child_ref
+{{ event_age_join('contact_ages', 'contacts.provider_code', 'contacts.child_ref', 'contacts.contact_date') }}

@@ -6,21 +6,27 @@ with referrals as (
 )
 
 select
-    provider_code || '-' || referral_ref as referral_key,
-    provider_code,
-    referral_ref,
-    hub_code,
-    child_key,
-    referral_date,
-    referral_source,
-    needs,
-    service_start_date,
-    service_end_date,
-    outcome,
-    outcome = 'NEEDS_MET' as were_needs_met,
-    was_advocacy_provided,
-    {{ age_in_years('birth_month', 'referral_date') }} as age_at_referral,
-    {{ age_in_years('birth_month', 'service_end_date') }} as age_at_service_end,
-    cast({{ dbt.datediff('referral_date', 'service_start_date', 'day') }} as integer) as days_to_service_start,
-    last_submission_id
+    referrals.provider_code || '-' || referrals.referral_ref as referral_key,
+    referrals.provider_code,
+    referrals.referral_ref,
+    referrals.hub_code,
+    referrals.child_key,
+    referrals.referral_date,
+    referrals.referral_source,
+    referrals.needs,
+    referrals.service_start_date,
+    referrals.service_end_date,
+    referrals.outcome,
+    referrals.outcome = 'NEEDS_MET' as were_needs_met,
+    referrals.was_advocacy_provided,
+    {{ age_at_event('referral_ages', 'referrals.birth_month', 'referrals.referral_date') }} as age_at_referral,
+    {{ age_at_event('service_end_ages', 'referrals.birth_month', 'referrals.service_end_date') }}
+        as age_at_service_end,
+    cast({{ dbt.datediff('referrals.referral_date', 'referrals.service_start_date', 'day') }} as integer)
+        as days_to_service_start,
+    referrals.last_submission_id
 from referrals
+{{ event_age_join('referral_ages', 'referrals.provider_code', 'referrals.referral_ref', 'referrals.referral_date') }}
+{{ event_age_join(
+    'service_end_ages', 'referrals.provider_code', 'referrals.referral_ref', 'referrals.service_end_date'
+) }}

@@ -29,7 +29,7 @@ joined as (
         children.lgd_code,
         children.trust_of_residence,
         children.deprivation_decile,
-        {{ age_in_years('children.birth_month', 'referrals.referral_date') }} as age_at_referral,
+        {{ age_at_event('referral_ages', 'children.birth_month', 'referrals.referral_date') }} as age_at_referral,
         cast({{ dbt.datediff('referrals.referral_date', 'referrals.decision_date', 'day') }} as integer)
             as days_to_decision,
         cast({{ dbt.datediff('referrals.referral_date', 'referrals.allocated_date', 'day') }} as integer)
@@ -38,6 +38,7 @@ joined as (
     left join children
         on referrals.provider_code = children.provider_code
         and referrals.child_ref = children.child_ref
+    {{ event_age_join('referral_ages', 'referrals.provider_code', 'referrals.child_ref', 'referrals.referral_date') }}
 
 )
 

@@ -6,14 +6,19 @@ with registrations as (
 )
 
 select
-    provider_code || '-' || registration_id as registration_key,
-    provider_code,
-    registration_id,
-    child_key,
-    registration_date,
-    exit_date,
-    exit_reason,
-    postcode_sector,
-    {{ age_in_years('birth_month', 'registration_date') }} as age_at_registration,
-    last_submission_id
+    registrations.provider_code || '-' || registrations.registration_id as registration_key,
+    registrations.provider_code,
+    registrations.registration_id,
+    registrations.child_key,
+    registrations.registration_date,
+    registrations.exit_date,
+    registrations.exit_reason,
+    registrations.postcode_sector,
+    {{ age_at_event('registration_ages', 'registrations.birth_month', 'registrations.registration_date') }}
+        as age_at_registration,
+    registrations.last_submission_id
 from registrations
+{{ event_age_join(
+    'registration_ages', 'registrations.provider_code', 'registrations.registration_id',
+    'registrations.registration_date'
+) }}

@@ -12,12 +12,6 @@ registrations as (
 
 ),
 
-children as (
-
-    select child_key, birth_month from {{ ref('dim_children') }}
-
-),
-
 deregistered as (
 
     select
@@ -25,7 +19,7 @@ deregistered as (
         registrations.registration_key,
         registrations.provider_code,
         registrations.child_key,
-        registrations.deregistration_date,
+        registrations.age_at_deregistration,
         'deregistration_reason' as breakdown,
         coalesce(registrations.deregistration_reason, 'unknown') as breakdown_value
     from registrations
@@ -39,7 +33,7 @@ deregistered as (
         registrations.registration_key,
         registrations.provider_code,
         registrations.child_key,
-        registrations.deregistration_date,
+        registrations.age_at_deregistration,
         'time_on_register',
         {{ time_on_register('registrations.registration_date', 'registrations.deregistration_date') }}
     from registrations
@@ -51,10 +45,8 @@ deregistered as (
 select
     {{ indicator_unit(
         'cp_deregistrations', 'deregistered.registration_key', 'deregistered.child_key',
-        age_in_years('children.birth_month', 'deregistered.deregistration_date'),
+        'deregistered.age_at_deregistration',
         breakdown='deregistered.breakdown', breakdown_value='deregistered.breakdown_value',
         provider_code='deregistered.provider_code', periods='deregistered'
     ) }}
 from deregistered
-left join children
-    on deregistered.child_key = children.child_key

@@ -12,12 +12,6 @@ episodes as (
 
 ),
 
-children as (
-
-    select child_key, birth_month from {{ ref('dim_children') }}
-
-),
-
 ended as (
 
     select periods.*, episodes.*
@@ -46,11 +40,9 @@ by_breakdown as (
 
 select
     {{ indicator_unit(
-        'lac_discharges', 'by_breakdown.episode_key', 'by_breakdown.child_key',
-        age_in_years('children.birth_month', 'by_breakdown.end_date'), breakdown='by_breakdown.breakdown',
+        'lac_discharges', 'by_breakdown.episode_key', 'by_breakdown.child_key', 'by_breakdown.age_at_end',
+        breakdown='by_breakdown.breakdown',
         breakdown_value='by_breakdown.breakdown_value', provider_code='by_breakdown.provider_code',
         periods='by_breakdown'
     ) }}
 from by_breakdown
-left join children
-    on by_breakdown.child_key = children.child_key
