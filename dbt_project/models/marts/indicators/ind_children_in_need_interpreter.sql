@@ -1,38 +1,22 @@
-{#- Children in need at period end who need an interpreter (their latest record says so), by first language;
-    each child once, aged at period end. -#}
-with periods as (
+{#- Children in need at period end (the units of children_in_need, so always a part of them) who need an
+    interpreter (their latest record says so), by first language; each child once, aged at period end. -#}
+with in_need as (
 
-    select * from {{ ref('dim_reporting_periods') }}
-
-),
-
-referrals as (
-
-    select * from {{ ref('fct_referrals') }}
+    select * from {{ ref('ind_children_in_need') }}
 
 ),
 
 children as (
 
-    select child_key, birth_month, first_language, is_interpreter_required from {{ ref('dim_children') }}
-
-),
-
-in_need as (
-
-    select distinct periods.*, referrals.provider_code, referrals.child_key
-    from referrals
-    inner join periods
-        on {{ is_in_need_at_period_end('referrals', 'periods') }}
+    select child_key, first_language, is_interpreter_required from {{ ref('dim_children') }}
 
 )
 
 select
     {{ indicator_unit(
-        'children_in_need_interpreter', 'in_need.child_key', 'in_need.child_key',
-        age_in_years('children.birth_month', 'in_need.period_end'), breakdown="'first_language'",
-        breakdown_value=first_language('children.first_language'), provider_code='in_need.provider_code',
-        periods='in_need'
+        'children_in_need_interpreter', 'in_need.unit_key', 'in_need.child_key', 'in_need.age',
+        breakdown="'first_language'", breakdown_value=first_language('children.first_language'),
+        provider_code='in_need.provider_code', periods='in_need'
     ) }}
 from in_need
 inner join children
