@@ -32,7 +32,7 @@ class AgesSummary:
 
 
 def event_ages_path(paths: DataPaths) -> Path:
-    return paths.root / "batches" / "ages" / "event_ages" / "event_ages.parquet"
+    return paths.ages / "event_ages" / "event_ages.parquet"
 
 
 def _files(folder: Path) -> list[str]:
@@ -108,4 +108,3 @@ def compute_event_ages(paths: DataPaths) -> AgesSummary:
         con.close()
     write_parquet(table, event_ages_path(paths))
     return AgesSummary(events=table.num_rows, without_birth_date=without)
-

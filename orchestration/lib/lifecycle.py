@@ -318,8 +318,7 @@ def write_parquet(table: pa.Table, target: Path) -> None:
 
 def _temporaries(paths: DataPaths) -> Iterable[Path]:
     """Files a killed process may have left half-written: never read by anything, safe to remove."""
-    for folder in (paths.pending, paths.current, paths.superseded, paths.quarantine, paths.birth_dates,
-                   paths.root / "batches" / "ages"):
+    for folder in (paths.pending, paths.current, paths.superseded, paths.quarantine, paths.birth_dates, paths.ages):
         if folder.exists():
             yield from folder.rglob(".*.tmp")
     if paths.published.parent.exists():

@@ -76,6 +76,11 @@ class DataPaths:
         return self.root / "batches" / "quarantine"
 
     @property
+    def ages(self) -> Path:
+        """Exact ages at events (no date of birth), written by the restricted step before dbt; see ``ages``."""
+        return self.root / "batches" / "ages"
+
+    @property
     def warehouse(self) -> Path:
         return self.root / "warehouse" / "warehouse.duckdb"
 
