@@ -57,10 +57,12 @@ sys.exit(main(["run"]))
 # (stage, module, attribute, kill before or after the call, at which call)
 POINTS = [
     ("ingest: registered, not yet archived", "orchestration.lib.lifecycle", "Lifecycle.archive", "before", 40),
-    ("ingest: batch written, registry not told", "orchestration.lib.lifecycle", "_write_parquet", "after", 30),
+    # the 30th write: a batch, or the dates of birth written just before one (restricted/birth_dates)
+    ("ingest: batch written, registry not told", "orchestration.lib.lifecycle", "write_parquet", "after", 30),
     ("ingest: in the middle of conforming", "orchestration.lib.conform", "Conformer.conform_many", "before", 25),
     ("gate: decided, files not yet moved", "orchestration.lib.lifecycle", "Lifecycle.place", "before", 60),
     ("gate: inside Great Expectations", "orchestration.lib.quality", "run_suite", "before", 15),
+    ("ages: before the events are aged", "orchestration.lib.ages", "compute_event_ages", "before", 1),
     ("dbt: while building", "dagster_dbt.core.dbt_cli_event", "DbtCliEventMessage.to_default_asset_events",
      "before", 80),
     ("publish: while copying tables", "orchestration.lib.publish", "_lit", "before", 40),
