@@ -23,6 +23,7 @@
             'ind_cp_referrals',
             'ind_children_in_need_interpreter',
             'ind_family_support_advocacy',
+            'ind_family_support_needs_identified',
         ],
         'mart_service_performance': [
             'ind_median_days_to_decision',

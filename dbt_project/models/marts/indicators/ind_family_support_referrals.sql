@@ -1,6 +1,6 @@
 {#- Referrals to the Family Support Hubs' organisations whose referral_date is in the period (events), by referral
-    source, by need (a referral has a row per need) and by the Family Support Hubs' own age groups (0 to 4, 5 to
-    10, 11 to 15, 16 and over); aged at referral. -#}
+    source and by the Family Support Hubs' own age groups (0 to 4, 5 to 10, 11 to 15, 16 and over); aged at
+    referral. Their needs are an indicator of their own (family_support_needs_identified). -#}
 with periods as (
 
     select * from {{ ref('dim_reporting_periods') }}
@@ -10,13 +10,6 @@ with periods as (
 family as (
 
     select * from {{ ref('fct_family_support_referrals') }}
-
-),
-
-needs as (
-
-    select code from {{ ref('ref_code_lists') }}
-    where code_list = 'fs_need'
 
 ),
 
@@ -39,13 +32,6 @@ by_breakdown as (
 
     select referred.*, 'referral_source' as breakdown, referred.referral_source as breakdown_value
     from referred
-
-    union all
-
-    select referred.*, 'family_support_need', needs.code
-    from referred
-    inner join needs
-        on '|' || referred.needs || '|' like '%|' || needs.code || '|%'
 
     union all
 
