@@ -195,3 +195,9 @@
         only for a batch ingested before dates of birth were kept (until `cdw rebuild-batches`). -#}
     coalesce({{ ages }}.age, {{ age_in_years(birth_month, event_date) }})
 {%- endmacro %}
+
+{% macro lists_code(codes, code) -%}
+    {#- Whether a |-separated list of codes (a registration's categories, a referral's needs, an indicator's source
+        feeds) holds the code: matched between separators, so NEG never matches NEGLECT. -#}
+    '|' || {{ codes }} || '|' like '%|' || {{ code }} || '|%'
+{%- endmacro %}

@@ -15,5 +15,5 @@ feeds as (
 select distinct catalogue.indicator
 from catalogue
 inner join feeds
-    on '|' || catalogue.source_feeds || '|' like '%|' || feeds.feed || '|%'
+    on {{ lists_code('catalogue.source_feeds', 'feeds.feed') }}
 where not feeds.is_received

@@ -61,7 +61,7 @@ on_register as (
         abuse.code as breakdown_value
     from open_registrations
     inner join abuse
-        on '|' || open_registrations.categories || '|' like '%|' || abuse.code || '|%'
+        on {{ lists_code('open_registrations.categories', 'abuse.code') }}
 
     union
 

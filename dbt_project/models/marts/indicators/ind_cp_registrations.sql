@@ -29,4 +29,4 @@ from registrations
 inner join periods
     on registrations.registration_date between periods.period_start and periods.period_end
 inner join abuse
-    on '|' || registrations.categories || '|' like '%|' || abuse.code || '|%'
+    on {{ lists_code('registrations.categories', 'abuse.code') }}

@@ -52,4 +52,4 @@ from judged
 inner join periods
     on judged.registration_date between periods.period_start and periods.period_end
 inner join abuse
-    on '|' || judged.categories || '|' like '%|' || abuse.code || '|%'
+    on {{ lists_code('judged.categories', 'abuse.code') }}

@@ -30,4 +30,4 @@ from family
 inner join periods
     on family.referral_date between periods.period_start and periods.period_end
 inner join needs
-    on '|' || family.needs || '|' like '%|' || needs.code || '|%'
+    on {{ lists_code('family.needs', 'needs.code') }}
