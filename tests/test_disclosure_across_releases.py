@@ -138,3 +138,22 @@ def test_random_quarters_released_in_order_give_nothing_away(seed: int, small_sh
                                                ("2025-Q3", ["2025-Q3", "2025-Q2", "2025-Q1", "2024-Q4"])])
 def test_a_window_is_its_four_quarters(quarter: str, expected: list[str]) -> None:
     assert release.window(quarter) == expected
+
+
+@pytest.mark.parametrize("method", ["optimal", "greedy"])
+def test_a_cell_the_reader_works_out_from_earlier_releases_is_shown_and_another_partner_chosen(method: str) -> None:
+    """L2's total (6) is the cheapest partner for L1's 3 in Northern Ireland's total; but both of L2's age bands
+    were shown before, so the reader adds them up whatever is hidden now. Hiding it would protect nothing (the
+    measured failure: a 12-month count whose quarters were all shown, the new one a true zero); it is shown, and
+    L1's 3 gets a partner that protects it."""
+    table = disclosure.CountTable(("events", "12_months", "count"), {
+        ("NI", "N", "total", "total"): 49.0, ("LGD", "L1", "total", "total"): 3.0,
+        ("LGD", "L2", "total", "total"): 6.0, ("LGD", "L3", "total", "total"): 40.0,
+        ("LGD", "L2", "age_band", "a"): 2.0, ("LGD", "L2", "age_band", "b"): 4.0})
+    shown_before = {("LGD", "L2", "age_band", "a"), ("LGD", "L2", "age_band", "b")}
+    assert disclosure.worked_out(table, {("LGD", "L1", "total", "total")}, shown_before, ()) == {
+        ("LGD", "L2", "total", "total")}
+    hidden = disclosure.protect(table, released=shown_before, method=method)
+    assert ("LGD", "L2", "total", "total") not in hidden
+    assert ("LGD", "L1", "total", "total") in hidden and len(hidden) >= 2
+    assert disclosure.audit(table, hidden) == []

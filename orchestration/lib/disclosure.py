@@ -310,18 +310,28 @@ def protect(table: CountTable, extra_hidden: Iterable[Key] = (), max_repairs: in
     reader holds, never hidden now, and only other cells may be hidden to protect what they give away.
     ``unpublished`` cells (hidden too) are audited as ``audit`` says. ``preferred`` cells cost the optimal method
     less to hide."""
+    if method not in ("optimal", "greedy"):
+        raise ValueError(f"disclosure control: no method {method!r} (optimal or greedy)")
     shown_before = set(released)
-    hidden = {key for key, value in table.cells.items() if is_small(value) and key not in shown_before} \
+    required = {key for key, value in table.cells.items() if is_small(value) and key not in shown_before} \
         | set(extra_hidden)
+    hidden = set(required)
     relations = table.sums()
     audited: dict[tuple, list[Finding]] = {}
     if method == "optimal":
-        pattern, hidden = _optimal(table, hidden, relations, shown_before, time_limit, audited, unpublished,
+        pattern, hidden = _optimal(table, required, relations, shown_before, time_limit, audited, unpublished,
                                    preferred)
         if pattern is not None:
             return pattern
-    elif method != "greedy":
-        raise ValueError(f"disclosure control: no method {method!r} (optimal or greedy)")
+    known = worked_out(table, required, shown_before, unpublished) if shown_before else set()
+    if known:  # hiding them protected nothing: choose the pattern again, with them shown
+        shown_before |= known
+        hidden = set(required)
+        if method == "optimal":
+            pattern, hidden = _optimal(table, required, relations, shown_before, time_limit, audited, unpublished,
+                                       preferred)
+            if pattern is not None:
+                return pattern
     _complete_secondary(table, hidden, relations, shown_before)
     findings: list[Finding] = []
     for _ in range(max_repairs):
@@ -333,6 +343,20 @@ def protect(table: CountTable, extra_hidden: Iterable[Key] = (), max_repairs: in
         _complete_secondary(table, hidden, relations, shown_before)
     raise RuntimeError(f"disclosure control: could not protect table {table.name}: {len(findings)} cell(s) still "
                        f"exposed, first {findings[0] if findings else None}")
+
+
+def worked_out(table: CountTable, required: set[Key], released: set[Key], unpublished: Collection[Key]
+               ) -> set[Key]:
+    """The cells (5 or more) that a reader of the earlier releases works out exactly whatever else is hidden now.
+
+    Across releases a cell of the new release can be pinned by what was shown before and the new release's true
+    zeros alone (a 12-month count whose quarters were all shown, the new quarter's being 0): hiding it protects
+    nothing and no partner can protect it, so it is shown, as a cell released before is. Found by hiding every
+    positive cell that may be hidden, the widest the reader's bounds can be; a small count so pinned is not
+    among them (it stays hidden, and the audit says it is exposed)."""
+    hideable = {key for key, value in table.cells.items() if value > 0 and key not in released} - required
+    return {finding.key for finding in audit(table, hideable | required, unpublished=unpublished)
+            if finding.key in hideable and not is_small(finding.value)}  # found at all, 5 or more is pinned
 
 
 def _optimal(table: CountTable, hidden: set[Key], relations: list[tuple[Key, list[Key]]], shown_before: set[Key],

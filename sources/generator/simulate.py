@@ -42,7 +42,7 @@ DELETED_SHARE = 0.03
 PATHWAYS = {
     "NFA": 0.24, "SIGNPOST": 0.14, "FAMILY_SUPPORT": 0.19,
     "ASSESS_NFA": 0.10, "ASSESS_FAMILY_SUPPORT": 0.09, "CHILD_IN_NEED": 0.13,
-    "CHILD_PROTECTION": 0.063, "LOOKED_AFTER": 0.027,
+    "CHILD_PROTECTION": 0.066, "LOOKED_AFTER": 0.029,
 }
 REFERRAL_SOURCES = {
     "POLICE": 0.36, "SCHOOL": 0.11, "GP": 0.04, "HEALTH_VISITOR": 0.06, "HOSPITAL": 0.05, "OTHER_HEALTH": 0.05,
@@ -54,6 +54,13 @@ NEEDS = {
 }
 AGE_AT_REFERRAL = {0: 0.10, 1: 0.055, 2: 0.055, 3: 0.055, 4: 0.055, **{a: 0.047 for a in range(5, 12)},
                    **{a: 0.0625 for a in range(12, 16)}, 16: 0.05, 17: 0.05}
+# Children referred into child protection and care are younger than referrals as a whole: the Department of
+# Health's register is about 9% under-1s and 6% aged 16 to 17 (quarterly child protection statistics).
+AGE_AT_CHILD_PROTECTION_REFERRAL = {0: 0.32, 1: 0.07, 2: 0.065, 3: 0.06, 4: 0.06, **{a: 0.045 for a in range(5, 12)},
+                                    **{a: 0.03 for a in range(12, 16)}, 16: 0.02, 17: 0.006}
+# Of the child protection pathway's referrals, the share each Trust registers (the rest stay children in need):
+# Belfast had 369 children on the register at 30 September 2024, fewer than its share of NI's children would give.
+CHILD_PROTECTION_KEPT = {"BHSCT": 0.55}
 ABUSE = {"NEG": 0.46, "PHY": 0.34, "EMO": 0.15, "SEX": 0.05}
 # Placed with parents is drawn a little more often than its 6% because it cannot follow an Article 21 agreement.
 PLACEMENT_TYPES = {"FOSTER_KIN": 0.33, "FOSTER_NONKIN": 0.49, "PLACED_WITH_PARENTS": 0.08, "RESIDENTIAL": 0.06,
@@ -69,8 +76,21 @@ WEEKLY_COST = {"RESIDENTIAL": 4200, "SECURE": 7500, "SUPPORTED_LIVING": 1500, "F
 FAMILY_SUPPORT_OPEN_DAYS = 220
 CHILD_IN_NEED_OPEN_DAYS = 820
 CP_REGISTERED_DAYS = 365
-CARE_SHORT_STAY_DAYS = 120
-CARE_LONG_STAY_DAYS = 3000
+# How long an episode of care lasts: the share of episodes of each kind and their mean length in days
+# (exponential). Most children go home within months or a year or two; the rest stay until they leave care at 16
+# to 18. Tuned so that 2023/24 has the official time in care (28% under a year, 29% five years or more) beside
+# spec section 6's admissions (1,100), discharges (870) and care leavers (300): with about 4,000 looked after, 28%
+# under a year needs nearly every child admitted in the year to be still there, so it comes out near 24 to 25%.
+CARE_STAYS = {"short": (0.08, 120), "medium": (0.50, 450), "long": (0.42, 20000)}
+CARE_ADMISSIONS_GROWTH = 0.07  # a year, up to the day the pathway shares describe
+TEENAGER_STAYS_FROM = 12  # the age from which a child taken into care stays long
+CARE_GROWTH_UNTIL = dt.date(2025, 3, 31)
+# How the Trusts differ (illustrative, not official figures: the Department publishes no Trust medians or vacancy
+# rates the warehouse holds): waits for allocation, as multiples of the regional wait, and the mean vacancy rate
+# and agency share of their teams.
+ALLOCATION_WAIT_FACTOR = {"BHSCT": 1.6, "NHSCT": 1.0, "SEHSCT": 0.7, "SHSCT": 1.25, "WHSCT": 0.9}
+VACANCY_RATE = {"BHSCT": 0.22, "NHSCT": 0.16, "SEHSCT": 0.12, "SHSCT": 0.19, "WHSCT": 0.14}
+AGENCY_SHARE = {"BHSCT": 0.16, "NHSCT": 0.11, "SEHSCT": 0.08, "SHSCT": 0.13, "WHSCT": 0.10}
 EMERGENCY_DAYS = {"PP": (1, 3), "EPO": (2, 15)}  # shortest and longest stay under an emergency legal status
 PLACEMENT_MOVES_PER_YEAR = 0.35
 # Sure Start and family support (spec section 6).
@@ -197,7 +217,12 @@ class TrustSimulation:
                     continue  # long ago and long closed: never sent, so never simulated
                 if day < world.history_start and pathway in ("NFA", "SIGNPOST"):
                     continue
-                self.referral(day, self.referred_child(day), pathway)
+                person = self.referred_child(day, pathway)
+                kept = CHILD_PROTECTION_KEPT.get(person.trust, 1.0) if pathway == "CHILD_PROTECTION" \
+                    else self.care_trend(day) if pathway == "LOOKED_AFTER" else None
+                if kept is not None and rng.random() >= kept:
+                    pathway = "CHILD_IN_NEED"  # registered less often in Belfast; fewer admissions in earlier years
+                self.referral(day, person, pathway)
             while self.pending and self.pending[0][0] <= day:
                 _, person, pathway = self.pending.pop(0)
                 if person.age_on(day) < 18:
@@ -205,13 +230,21 @@ class TrustSimulation:
             day += DAY
         self.workforce_snapshots()
 
-    def referred_child(self, day: dt.date) -> Person:
+    @staticmethod
+    def care_trend(day: dt.date) -> float:
+        """Admissions to care grow year on year (NI's looked-after population has risen for a decade, so fewer
+        children leave care in a year than come in): the share of the looked-after pathway a day keeps, 1 from
+        ``CARE_GROWTH_UNTIL`` on (a fixed day, so that a period's figures do not depend on the window simulated)."""
+        return min(1.0, (1 + CARE_ADMISSIONS_GROWTH) ** ((day - CARE_GROWTH_UNTIL).days / 365.25))
+
+    def referred_child(self, day: dt.date, pathway: str) -> Person:
         rng = self.rng
         if rng.random() < RE_REFERRAL_SHARE and self.trust_persons:
             person = self.trust_persons[rng.randrange(len(self.trust_persons))]
             if person.age_on(day) < 18:
                 return person
-        age = int(_pick(rng, AGE_AT_REFERRAL))
+        ages = AGE_AT_CHILD_PROTECTION_REFERRAL if pathway == "CHILD_PROTECTION" else AGE_AT_REFERRAL
+        age = int(_pick(rng, ages))
         dob = day - dt.timedelta(days=age * 365 + rng.randint(0, 364))
         person = self.people.make(dob)
         if rng.random() < 0.04:
@@ -236,6 +269,7 @@ class TrustSimulation:
         allocated = None
         if decision not in ("NFA", "SIGNPOST"):
             wait = rng.randint(0, 10) if rng.random() < 0.7 else int(rng.expovariate(1 / 45))
+            wait = int(wait * ALLOCATION_WAIT_FACTOR[trust])
             allocated = decision_date + dt.timedelta(days=wait)
         closed = self.referral_closure(referral_id, decision_date, person, pathway, child_id, trust)
         if allocated and closed and allocated >= closed:
@@ -321,13 +355,20 @@ class TrustSimulation:
             return started  # turns 18 first: never looked after
         if started < self.in_care_until.get((trust, child_id), dt.date.min):
             return self.in_care_until[(trust, child_id)]  # already looked after
-        short = rng.random() < 0.25
-        stay = rng.expovariate(1 / (CARE_SHORT_STAY_DAYS if short else CARE_LONG_STAY_DAYS))
+        roll, kind = rng.random(), "long"
+        for kind, (share, _) in CARE_STAYS.items():  # noqa: B007 (the kind the roll falls in)
+            if roll < share:
+                break
+            roll -= share
+        if kind == "medium" and person.age_on(started) >= TEENAGER_STAYS_FROM:
+            kind = "long"  # a teenager taken into care seldom goes home within a year or two: most leave care
+        short = kind != "long"
+        stay = rng.expovariate(1 / CARE_STAYS[kind][1])
         ended = started + dt.timedelta(days=int(stay) + 7)
         if ended >= eighteenth:
             ended = eighteenth
             end_reason = "AGE_18"
-        elif person.age_on(ended) >= 16 and rng.random() < 0.3:
+        elif person.age_on(ended) >= 16 and rng.random() < 0.7:
             end_reason = "LEFT_16_17"
         elif short:
             end_reason = "RETURN_HOME" if rng.random() < 0.85 else "OTHER"
@@ -422,9 +463,9 @@ class TrustSimulation:
         while month <= world.end:
             snapshot = month_end(month)
             for team_code, (trust, area, funded) in baseline.items():
-                vacant = round(funded * min(0.45, max(0.0, rng.gauss(0.17, 0.07))), 1)
+                vacant = round(funded * min(0.45, max(0.0, rng.gauss(VACANCY_RATE[trust], 0.05))), 1)
                 in_post = round(funded - vacant + rng.uniform(-0.3, 0.3), 1)
-                agency = round(in_post * min(0.4, max(0.0, rng.gauss(0.12, 0.06))), 1)
+                agency = round(in_post * min(0.4, max(0.0, rng.gauss(AGENCY_SHARE[trust], 0.04))), 1)
                 open_cases = int(max(in_post, 1) * rng.uniform(12, 20))
                 world.workforce.append({
                     "trust": trust, "snapshot_date": snapshot, "team_code": team_code, "service_area": area,
