@@ -128,3 +128,23 @@ def test_a_key_rotation_makes_the_kept_dates_of_birth_again(data_dir: Path, monk
     assert not (paths.birth_dates / ".rebuild").exists()
     compute_event_ages(paths)
     assert [age for _, age in _ages(paths, "referrals")] == [12, 13, 15, 16]
+
+
+def test_a_batch_withdrawn_by_the_second_line_no_longer_ages_anyone(data_dir: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """June's correction of C1's date of birth is withdrawn after failing a warehouse test: the events are aged
+    again from May's date of birth before the warehouse is built again."""
+    from orchestration.lib import second_line
+
+    paths = DataPaths(data_dir).ensure()
+    _land_and_accept(paths, MAY)
+    _land_and_accept(paths, JUNE)
+    compute_event_ages(paths)
+    assert [age for _, age in _ages(paths, "referrals")] == [12, 13, 16, 16]
+    (june,) = [s for s in Registry(paths.registry).all("accepted") if s.file_name in JUNE]
+    failing = second_line.FailedTest("not_null_stg_children", "stg_children", "child_key",
+                                     frozenset({june.submission_id}))
+    monkeypatch.setattr(second_line, "failed_tests", lambda target, warehouse: [failing])
+    withdrawn, unattributed = second_line.withdraw_failing_batches(paths, data_dir / "no_target")
+    assert (withdrawn, unattributed) == ([june.file_name], [])
+    assert [age for _, age in _ages(paths, "referrals")] == [12, 13, 15, 16]

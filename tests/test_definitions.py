@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import dagster as dg
 
 from orchestration.definitions import defs
@@ -44,3 +47,17 @@ def test_every_ingest_asset_has_a_blocking_gate() -> None:
     assert {c.asset_key for c in checks} == ingest_keys
     for check in checks:
         assert graph.get_check_spec(check).blocking
+
+
+def test_a_failed_dbt_build_names_every_node_that_failed_unit_tests_too(tmp_path: Path) -> None:
+    from orchestration.defs.dbt import unsuccessful_nodes
+
+    results = [{"unique_id": "model.cdw.fct_referrals", "status": "success"},
+               {"unique_id": "test.cdw.not_null_fct_referrals_child_key.abc123", "status": "fail"},
+               {"unique_id": "unit_test.cdw.ind_referrals.counts_each_referral_once", "status": "fail"},
+               {"unique_id": "model.cdw.mart_indicators", "status": "error"},
+               {"unique_id": "test.cdw.unique_dim_areas_area_code.def456", "status": "pass"}]
+    (tmp_path / "run_results.json").write_text(json.dumps({"results": results}), encoding="utf-8")
+    assert unsuccessful_nodes(tmp_path) == ["not_null_fct_referrals_child_key",
+                                            "ind_referrals.counts_each_referral_once", "mart_indicators"]
+    assert unsuccessful_nodes(tmp_path / "missing") == []

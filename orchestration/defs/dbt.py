@@ -97,7 +97,25 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> 
     yield from events
     report(context, f"dbt build: {built} model(s) and seed(s) built, {len(checks)} test(s), {failed} failed")
     if not invocation.is_successful():
-        raise dg.Failure(description=f"dbt build failed ({failed} test(s)); see {invocation.target_path / 'dbt.log'}")
+        failures = unsuccessful_nodes(invocation.target_path)
+        raise dg.Failure(description=f"dbt build failed: {len(failures)} node(s) failed or errored "
+                                     f"({', '.join(failures[:5])}{', ...' if len(failures) > 5 else ''}); see "
+                                     f"{invocation.target_path / 'dbt.log'}")
+
+
+def unsuccessful_nodes(target: Path) -> list[str]:
+    """The models, seeds, data tests and unit tests a finished ``dbt build`` failed or errored on, by name (unit
+    tests are no asset checks, so the checks alone undercount)."""
+    path = target / "run_results.json"
+    if not path.exists():
+        return []
+    results = json.loads(path.read_text(encoding="utf-8"))["results"]
+    names = []
+    for result in results:
+        if result["status"] in ("fail", "error"):  # kind.project.name[.hash], or unit_test.project.model.test
+            kind, _, *rest = result["unique_id"].split(".")
+            names.append(".".join(rest[:2]) if kind == "unit_test" else rest[0])
+    return names
 
 
 def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, paths: DataPaths, again: bool = False
