@@ -28,10 +28,12 @@ def _generate(args: argparse.Namespace) -> int:
 
     started = time.monotonic()
     landing = Path(args.landing).resolve()
+    truth = Path(args.truth).resolve() if args.truth else landing.parent / "restricted" / "linkage_truth.csv"
     print(f"Generating synthetic submissions {args.start} to {args.end} at scale {args.scale} (seed {args.seed})")
     try:
         written = generate(args.start, args.end, args.scale, args.seed, landing,
-                           progress=lambda step: print(f"  {step} ({time.monotonic() - started:.0f}s)", flush=True))
+                           progress=lambda step: print(f"  {step} ({time.monotonic() - started:.0f}s)", flush=True),
+                           truth=truth)
     except ValueError as exc:
         print(f"cdw generate: {exc}", file=sys.stderr)
         return 2
@@ -40,6 +42,7 @@ def _generate(args: argparse.Namespace) -> int:
           f"{by_type['trust']} from Trusts, {by_type['SS']} from Sure Start projects, "
           f"{by_type['VC']} from voluntary organisations")
     print(f"Landing area: {landing}  ({time.monotonic() - started:.1f}s)")
+    print(f"Which person each record is (for measuring linkage only; restricted): {truth}")
     return 0
 
 
@@ -246,6 +249,27 @@ def _rebuild_batches(args: argparse.Namespace) -> int:
     return 0
 
 
+def _linkage_report(args: argparse.Namespace) -> int:
+    from orchestration.lib.ingest import checked_key
+    from orchestration.lib.linkage import measure, report
+    from orchestration.lib.registry import Registry
+    from orchestration.lib.settings import DataPaths
+
+    paths = DataPaths.from_env()
+    truth = Path(args.truth).resolve() if args.truth else paths.root / "restricted" / "linkage_truth.csv"
+    if not paths.warehouse.exists():
+        print(f"cdw linkage-report: no warehouse yet ({paths.warehouse}); run the pipeline first (cdw run)",
+              file=sys.stderr)
+        return 2
+    try:
+        quality = measure(paths, truth, checked_key(Registry(paths.registry)))
+    except FileNotFoundError as error:
+        print(f"cdw linkage-report: {error}", file=sys.stderr)
+        return 2
+    print(report(quality))
+    return 0
+
+
 def _status(args: argparse.Namespace) -> int:
     from orchestration.lib.registry import Registry
     from orchestration.lib.settings import DataPaths
@@ -390,6 +414,8 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--scale", type=float, default=1.0, help="volume relative to Northern Ireland (1.0)")
     gen.add_argument("--seed", type=int, default=1, help="random seed: the same seed gives the same files")
     gen.add_argument("--landing", default="data/landing", help="landing area to write into")
+    gen.add_argument("--truth", help="where to write which person each record naming a child is, for measuring "
+                                     "linkage (default: restricted/linkage_truth.csv beside the landing area)")
     gen.set_defaults(handler=_generate)
     run = commands.add_parser("run", help="run the whole pipeline once (ingest, gate, dbt, publish)")
     run.add_argument("--wait", action="store_true", help="wait for another run on the same data root to finish "
@@ -414,6 +440,10 @@ def main(argv: list[str] | None = None) -> int:
     sync.set_defaults(handler=_contracts)
     docs = commands.add_parser("docs", help="build the Great Expectations Data Docs index of every gate run")
     docs.set_defaults(handler=_docs)
+    linkage = commands.add_parser("linkage-report", help="measure how well children are linked across records and "
+                                                         "providers, against the synthetic generator's truth file")
+    linkage.add_argument("--truth", help="the truth file (default: restricted/linkage_truth.csv under the data root)")
+    linkage.set_defaults(handler=_linkage_report)
     query = commands.add_parser("query", help="run SQL against the published (read-only) analytics database")
     query.add_argument("sql", help="a SQL query, e.g. \"select * from mart_referrals_by_trust_month limit 5\"")
     query.add_argument("--max-rows", type=int, default=40)

@@ -123,10 +123,26 @@ def error_queries(contract: Contract, layout: str) -> list[str]:
 
 
 def _record_id_sql(key: bytes, provider: str, col: Column) -> str:
+    return f"{record_id_hash_sql(key, _lit(provider), col.name, 'typed.' + _q(col.name))} as {_q(col.name)}"
+
+
+def record_id_hash_sql(key: bytes, provider_sql: str, column: str, value_sql: str) -> str:
     """The keyed hash of a provider's own record id, scoped to the provider and the id's name (the one name every
     feed uses for it), so that an assessment still finds its referral."""
-    domain = _lit(f"record:{provider}:{col.name}:")
-    return f"{hmac_sql(key, domain + ' || typed.' + _q(col.name))} as {_q(col.name)}"
+    return hmac_sql(key, f"'record:' || {provider_sql} || {_lit(':' + column + ':')} || {value_sql}")
+
+
+def local_child_ref_sql(key: bytes, provider_sql: str, value_sql: str) -> str:
+    """The keyed hash of a Trust's own id for a child (``child_ref``), scoped to the Trust."""
+    return hmac_sql(key, f"'local:' || {provider_sql} || ':' || {value_sql}")
+
+
+def person_ref_hash_sql(key: bytes, contract: Contract, provider_sql: str, value_sql: str) -> str:
+    """The keyed hash a batch of a feed naming a child carries for the person's own reference (its
+    ``Contract.person_ref``), from the provider's raw id: a Trust's child id, else the record's own id."""
+    if contract.column_by_role("local_child_id") is not None:
+        return local_child_ref_sql(key, provider_sql, value_sql)
+    return record_id_hash_sql(key, provider_sql, str(contract.person_ref), value_sql)
 
 
 def _identity_columns(contract: Contract, key: bytes, provider: str) -> list[str]:
@@ -134,7 +150,7 @@ def _identity_columns(contract: Contract, key: bytes, provider: str) -> list[str
     out = []
     local = contract.column_by_role("local_child_id")
     if local is not None:
-        out.append(f"{hmac_sql(key, _lit('local:' + provider + ':') + ' || typed.' + _q(local.name))} as child_ref")
+        out.append(f"{local_child_ref_sql(key, _lit(provider), 'typed.' + _q(local.name))} as child_ref")
     if contract.column_by_role("date_of_birth") is None:
         return out
     hcn = contract.column_by_role("hcn")

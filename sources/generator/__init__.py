@@ -19,8 +19,9 @@ def parse_month(text: str) -> dt.date:
 
 
 def generate(start: str, end: str, scale: float, seed: int, landing: Path,
-             progress: Callable[[str], None] = lambda _: None) -> list[Submission]:
-    """Simulate the months ``start`` to ``end`` (inclusive) and write every provider's submissions."""
+             progress: Callable[[str], None] = lambda _: None, truth: Path | None = None) -> list[Submission]:
+    """Simulate the months ``start`` to ``end`` (inclusive) and write every provider's submissions (and, given
+    ``truth``, which person each record naming a child is)."""
     first = parse_month(start)
     last_month = parse_month(end)
     if last_month < first:
@@ -31,7 +32,7 @@ def generate(start: str, end: str, scale: float, seed: int, landing: Path,
             - dt.timedelta(days=1))
     progress("simulating life courses")
     world: World = simulate(first, last, scale, seed)
-    return write_submissions(world, landing, seed, progress)
+    return write_submissions(world, landing, seed, progress, truth)
 
 
 __all__ = ["Submission", "generate", "parse_month"]

@@ -27,6 +27,7 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from sources.contract import Contract, contracts, v0_to_v1
+from sources.generator.identities import as_typed, write_truth
 from sources.generator.records import Record
 from sources.generator.simulate import World, add_months, month_end, read_seed
 
@@ -62,9 +63,9 @@ def quarter_periods(start: dt.date, end: dt.date) -> list[tuple[str, dt.date, dt
 
 
 class SubmissionWriter:
-    def __init__(self, world: World, landing: Path, rng: random.Random,
-                 progress: Callable[[str], None] = lambda _: None):
-        self.world, self.landing, self.rng, self.progress = world, landing, rng, progress
+    def __init__(self, world: World, landing: Path, seed: int, progress: Callable[[str], None] = lambda _: None):
+        self.world, self.landing, self.seed, self.progress = world, landing, seed, progress
+        self.rng = random.Random(seed + 1)
         self.providers = {p["provider_code"]: p for p in read_seed("ref_providers")}
         self.v0_codes = {}
         self.written: list[Submission] = []
@@ -142,6 +143,10 @@ class SubmissionWriter:
         return path
 
     # -- what each period's file holds ----------------------------------------------------
+    def typed_rows(self, records: list[Record], day: dt.date) -> list[dict]:
+        """The records naming a child as the provider held them at ``day``, identifiers as it typed them."""
+        return [as_typed(record, record.state_on(day), self.seed, day) for record in records]
+
     def trust_feeds(self) -> None:
         world = self.world
         months = month_periods(world.start, world.end)
@@ -169,7 +174,7 @@ class SubmissionWriter:
                 due = {r.values["child_id"] for r in child_months.get(label, [])}
                 due |= referenced - sent_children
                 sent_children |= due
-                rows = [children[c].state_on(last) for c in sorted(due)]
+                rows = self.typed_rows([children[c] for c in sorted(due)], last)
                 self.write(trust, "children", label, last, rows)
                 snapshot = [w for w in world.workforce if w["trust"] == trust and w["snapshot_date"] == last]
                 self.write(trust, "workforce", label, last, snapshot)
@@ -183,7 +188,7 @@ class SubmissionWriter:
         for project in sorted(p for p, v in self.providers.items() if v["provider_type"] == "sure_start"):
             registrations = world.records.get((project, "sure_start_registrations"), [])
             for label, first, last in quarters:
-                rows = [r.state_on(last) for r in registrations if r.is_active_between(first, last)]
+                rows = self.typed_rows([r for r in registrations if r.is_active_between(first, last)], last)
                 self.write(project, "sure_start_registrations", label, last, rows)
                 rows = [r.values for r in contacts[project] if first <= r.values["contact_date"] <= last]
                 self.write(project, "sure_start_contacts", label, last, rows)
@@ -194,7 +199,7 @@ class SubmissionWriter:
         for org in sorted(p for p, v in self.providers.items() if v["provider_type"] == "vcs"):
             referrals = world.records.get((org, "family_support"), [])
             for label, first, last in month_periods(world.start, world.end):
-                rows = [r.state_on(last) for r in referrals if r.is_active_between(first, last)]
+                rows = self.typed_rows([r for r in referrals if r.is_active_between(first, last)], last)
                 self.write(org, "family_support", label, last, rows)
         self.progress("voluntary and community organisations")
 
@@ -238,9 +243,14 @@ def _changes_by_month(records: Iterable[Record], history_start: dt.date, first_e
 
 
 def write_submissions(world: World, landing: Path, seed: int,
-                      progress: Callable[[str], None] = lambda _: None) -> list[Submission]:
-    writer = SubmissionWriter(world, landing, random.Random(seed + 1), progress)
+                      progress: Callable[[str], None] = lambda _: None, truth: Path | None = None
+                      ) -> list[Submission]:
+    """Every provider's files into the landing area; and, given ``truth``, which person each record naming a child
+    is (outside the landing area: for measuring linkage only)."""
+    writer = SubmissionWriter(world, landing, seed, progress)
     writer.trust_feeds()
     writer.sure_start()
     writer.family_support()
+    if truth is not None:
+        write_truth((r for records in world.records.values() for r in records), truth)
     return writer.written
