@@ -251,22 +251,61 @@ def _rebuild_batches(args: argparse.Namespace) -> int:
 
 def _linkage_report(args: argparse.Namespace) -> int:
     from orchestration.lib.ingest import checked_key
-    from orchestration.lib.linkage import measure, report
+    from orchestration.lib.linkage_quality import measure, report
     from orchestration.lib.registry import Registry
     from orchestration.lib.settings import DataPaths
 
     paths = DataPaths.from_env()
     truth = Path(args.truth).resolve() if args.truth else paths.root / "restricted" / "linkage_truth.csv"
-    if not paths.warehouse.exists():
-        print(f"cdw linkage-report: no warehouse yet ({paths.warehouse}); run the pipeline first (cdw run)",
+    if not paths.registry.exists():
+        print(f"cdw linkage-report: nothing ingested yet ({paths.registry}); run the pipeline first (cdw run)",
               file=sys.stderr)
         return 2
     try:
-        quality = measure(paths, truth, checked_key(Registry(paths.registry)))
+        results = measure(paths, truth, checked_key(Registry(paths.registry)))
     except FileNotFoundError as error:
         print(f"cdw linkage-report: {error}", file=sys.stderr)
         return 2
-    print(report(quality))
+    print(report(results))
+    return 0
+
+
+def _linkage_train(args: argparse.Namespace) -> int:
+    from orchestration.lib.linkage import MODEL, train
+    from orchestration.lib.settings import DataPaths
+
+    target = Path(args.model).resolve() if args.model else MODEL
+    written = train(DataPaths.from_env(), target)
+    print(f"Linkage model trained on the current identities (restricted) and written (probabilities only): {written}")
+    return 0
+
+
+def _linkage_review(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    import pyarrow.parquet as pq
+
+    from orchestration.lib.linkage import decide, review_path
+    from orchestration.lib.settings import DataPaths
+
+    paths = DataPaths.from_env()
+    if args.same or args.different:
+        left, right = args.same or args.different
+        when = dt.datetime.now().isoformat(timespec="seconds")
+        decide(paths, left, right, "same" if args.same else "different", when)
+        print(f"Recorded: {left} and {right} are {'the same child' if args.same else 'different children'} "
+              "(from the next run on)")
+        return 0
+    queue = review_path(paths)
+    rows = pq.read_table(queue).to_pylist() if queue.exists() else []
+    print(f"{len(rows)} pair(s) of records wait for a decision (restricted: identifiers shown). Decide with "
+          "`cdw linkage-review --same LEFT RIGHT` or `--different LEFT RIGHT`.")
+    for row in rows[:args.limit]:
+        print(f"\n  p = {row['match_probability']:.3f}")
+        for side in ("l", "r"):
+            print(f"    {row['unique_id_' + side]}: {row['forename_' + side]} {row['surname_' + side]}, born "
+                  f"{row['date_of_birth_' + side]}, {row['postcode_' + side] or 'no postcode'}, HCN "
+                  f"{row['hcn_' + side] or 'none'} ({row['feed_' + side]}, {row['provider_code_' + side]})")
     return 0
 
 
@@ -444,6 +483,16 @@ def main(argv: list[str] | None = None) -> int:
                                                          "providers, against the synthetic generator's truth file")
     linkage.add_argument("--truth", help="the truth file (default: restricted/linkage_truth.csv under the data root)")
     linkage.set_defaults(handler=_linkage_report)
+    train = commands.add_parser("linkage-train", help="train the linkage model's probabilities on the current "
+                                                      "identities (in the restricted zone)")
+    train.add_argument("--model", help="where to write the model (default: the one the pipeline uses)")
+    train.set_defaults(handler=_linkage_train)
+    review = commands.add_parser("linkage-review", help="list the pairs of records the linkage is unsure of, or "
+                                                        "decide one (restricted: shows identifiers)")
+    review.add_argument("--same", nargs=2, metavar=("LEFT", "RIGHT"), help="the two records are one child")
+    review.add_argument("--different", nargs=2, metavar=("LEFT", "RIGHT"), help="the two records are two children")
+    review.add_argument("--limit", type=int, default=20, help="how many pairs to list (default 20)")
+    review.set_defaults(handler=_linkage_review)
     query = commands.add_parser("query", help="run SQL against the published (read-only) analytics database")
     query.add_argument("sql", help="a SQL query, e.g. \"select * from mart_referrals_by_trust_month limit 5\"")
     query.add_argument("--max-rows", type=int, default=40)

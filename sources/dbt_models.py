@@ -185,6 +185,33 @@ def sources_yaml() -> dict:
                 {"name": "age", "description": "Whole years from the date of birth to the event date."},
             ],
         }],
+    }, {
+        "name": "linkage",
+        "description": ("Children linked across records and providers (spec 5), in the restricted zone "
+                        "(orchestration/lib/linkage.py): person keys only, never an identifier."),
+        "schema": "{{ 'parquet' if target.type == 'spark' else 'linkage' }}",
+        "quoting": {"identifier": False},
+        "config": {"meta": {"external_location": (
+            "read_parquet('{{ env_var('CDW_DATA_DIR', 'data') }}/batches/linkage/{name}/*.parquet')")}},
+        "tables": [{
+            "name": "person_keys",
+            "description": "Every current record naming a child, with the person key its cluster of records has.",
+            "identifier": ("{{ ('`' ~ env_var('CDW_DATA_DIR', 'data') ~ '/batches/linkage/person_keys`') "
+                           "if target.type == 'spark' else 'person_keys' }}"),
+            "config": {"meta": {"dagster": {"asset_key": ["batches", "person_keys"]}}},
+            "columns": [
+                {"name": "feed", "description": "The feed of the record."},
+                {"name": "provider_code", "description": "Provider whose record it is."},
+                {"name": "person_ref", "description": (
+                    "The record's keyed reference: child_ref of a Trust's child, or the record's own keyed id "
+                    "(Sure Start registration, family support referral).")},
+                {"name": "person_key", "description": "The child's person key (keyed hash), the same for every "
+                                                      "record linked to the child."},
+                {"name": "link_method", "description": (
+                    "How the record was linked: hcn (the same valid HCN as another record), reviewed (a data "
+                    "engineer's decision), probabilistic (the model), or unlinked (no other record).")},
+            ],
+        }],
     }]}
 
 

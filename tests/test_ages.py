@@ -13,7 +13,7 @@ import pytest
 from orchestration.lib.ages import compute_event_ages, event_ages_path
 from orchestration.lib.conform import Conformer
 from orchestration.lib.ingest import checked_key, ingest_landing
-from orchestration.lib.lifecycle import Lifecycle, birth_dates_path
+from orchestration.lib.lifecycle import Lifecycle, identities_path
 from orchestration.lib.registry import Registry
 from orchestration.lib.settings import DataPaths
 from sources.contract import contracts
@@ -80,21 +80,26 @@ def test_events_are_aged_exactly_and_a_corrected_date_of_birth_corrects_them(dat
     assert [age for _, age in _ages(paths, "referrals")] == [12, 13, 16, 16]
 
 
-def test_dates_of_birth_stay_in_the_restricted_zone(data_dir: Path) -> None:
+def test_identifiers_stay_in_the_restricted_zone(data_dir: Path) -> None:
     paths = DataPaths(data_dir).ensure()
     _land_and_accept(paths, MAY)
     compute_event_ages(paths)
     registry = Registry(paths.registry)
-    kept = {s.feed: birth_dates_path(paths, s.submission_id) for s in registry.all()}
+    kept = {s.feed: identities_path(paths, s.submission_id) for s in registry.all()}
     assert set(kept) == {"children", "referrals", "family_support"}
     assert kept["children"].exists() and kept["family_support"].exists() and not kept["referrals"].exists()
     assert kept["children"].is_relative_to(paths.root / "restricted")
-    assert (paths.birth_dates.stat().st_mode & 0o077) == 0  # readable by its owner only
+    assert (paths.identities.stat().st_mode & 0o077) == 0  # readable by its owner only
     dates = pq.read_table(kept["children"]).to_pylist()
     assert sorted(r["date_of_birth"] for r in dates) == [dt.date(2009, 5, 17), dt.date(2012, 2, 29)]
+    # and the rest of each child's identifiers, for linkage: names and postcode normalised, the HCN where valid
+    assert sorted((r["forename"], r["surname"], r["postcode"], r["hcn"]) for r in dates) == [
+        ("AOIFE", "BYRNE", "BT124AB", None), ("CIARAN", "DOYLE", "BT95AB", None)]
+    (hub,) = pq.read_table(kept["family_support"]).to_pylist()
+    assert (hub["forename"], hub["surname"], hub["date_of_birth"]) == ("ORLA", "KELLY", dt.date(2020, 3, 20))
     for parquet in (paths.root / "batches").rglob("*.parquet"):
         table = pq.read_table(parquet)
-        assert "date_of_birth" not in table.column_names, parquet
+        assert not {"date_of_birth", "forename", "surname", "postcode", "hcn"} & set(table.column_names), parquet
         assert all(dt.date(2009, 5, 17) not in table.column(c).to_pylist() for c in table.column_names
                    if str(table.schema.field(c).type) == "date32[day]"), parquet
 
@@ -104,7 +109,7 @@ def test_a_batch_ingested_before_dates_of_birth_were_kept_is_counted(data_dir: P
     _land_and_accept(paths, MAY)
     registry = Registry(paths.registry)
     children = next(s for s in registry.all() if s.feed == "children")
-    birth_dates_path(paths, children.submission_id).unlink()
+    identities_path(paths, children.submission_id).unlink()
     summary = compute_event_ages(paths)
     assert summary.without_birth_date == 1
     assert [age for _, age in _ages(paths, "family_support")] == [4, 5]  # its own batch still has its dates
@@ -118,14 +123,14 @@ def test_a_key_rotation_makes_the_kept_dates_of_birth_again(data_dir: Path, monk
     paths = DataPaths(data_dir).ensure()
     _land_and_accept(paths, MAY)
     children = next(s for s in Registry(paths.registry).all() if s.feed == "children")
-    kept = birth_dates_path(paths, children.submission_id)
+    kept = identities_path(paths, children.submission_id)
     before = {r["person_ref"] for r in pq.read_table(kept).to_pylist()}
     monkeypatch.setenv("CDW_PSEUDONYMISATION_KEY", "a-new-secret-key-of-at-least-32-bytes-0123")
     assert main(["rebuild-batches", "--rotate-key"]) == 0
     after = {r["person_ref"] for r in pq.read_table(kept).to_pylist()}
     batch = next((paths.current / "children").glob("0*_*.parquet"))
     assert after.isdisjoint(before) and after == set(pq.read_table(batch).column("child_ref").to_pylist())
-    assert not (paths.birth_dates / ".rebuild").exists()
+    assert not (paths.identities / ".rebuild").exists()
     compute_event_ages(paths)
     assert [age for _, age in _ages(paths, "referrals")] == [12, 13, 15, 16]
 

@@ -57,7 +57,7 @@ sys.exit(main(["run"]))
 # (stage, module, attribute, kill before or after the call, at which call)
 POINTS = [
     ("ingest: registered, not yet archived", "orchestration.lib.lifecycle", "Lifecycle.archive", "before", 40),
-    # the 30th write: a batch, or the dates of birth written just before one (restricted/birth_dates)
+    # the 30th write: a batch, or the dates of birth written just before one (restricted/identities)
     ("ingest: batch written, registry not told", "orchestration.lib.lifecycle", "write_parquet", "after", 30),
     ("ingest: in the middle of conforming", "orchestration.lib.conform", "Conformer.conform_many", "before", 25),
     ("gate: decided, files not yet moved", "orchestration.lib.lifecycle", "Lifecycle.place", "before", 60),

@@ -1,64 +1,171 @@
-"""Linkage quality against the generator's truth (issue 16): pairs of records given the same child key against
-pairs of records of the same person, found through the keyed hashes of the providers' own ids."""
+"""Probabilistic linkage in the restricted zone (spec section 5, issue 16): records of one child across providers
+share a person key whatever the spelling, two valid HCNs never do, a child keeps their key, a data engineer's
+decision counts, and only keys leave."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
+import pyarrow.parquet as pq
 import pytest
 
-from orchestration.lib.conform import person_ref_hash_sql
-from orchestration.lib.linkage import identity_feeds, keyed_model, measure
+from orchestration.lib.conform import Conformer
+from orchestration.lib.ingest import checked_key, ingest_landing
+from orchestration.lib.lifecycle import Lifecycle
+from orchestration.lib.linkage import (
+    DIFFERENT,
+    SAME,
+    assign_keys,
+    clusters,
+    decide,
+    link_children,
+    person_keys_path,
+    review_path,
+)
+from orchestration.lib.linkage_quality import EXACT, PROBABILISTIC, LinkageQuality, measure, report
+from orchestration.lib.registry import Registry
 from orchestration.lib.settings import DataPaths
-from sources.contract import contracts
+from sources.generator.people import hcn_check_digit
 
-KEY = b"a-test-key-of-thirty-two-bytes-or-more!!"
-# (provider, feed, the provider's own id, true person, the child key the warehouse gave the record)
-RECORDS = [
-    ("BHSCT", "children", "BHC1", "1", "k1"),
-    ("NHSCT", "children", "NHC7", "1", "k1"),  # the same child in two Trusts, linked
-    ("VCS001", "family_support", "F1", "1", "k9"),  # and referred to a hub under a misspelt name: missed
-    ("VCS001", "family_support", "F2", "2", "k2"),
-    ("SS01", "sure_start_registrations", "R1", "3", "k2"),  # another child given the same key: a false link
-    ("SS01", "sure_start_registrations", "R2", "4", "k4"),
-]
+CHILDREN = ("child_id,hcn,forename,surname,date_of_birth,sex,religion,ethnicity,disability,first_language,"
+            "interpreter_required,postcode,record_status\n")
+FAMILY = ("referral_ref,org_code,hub_code,referral_date,forename,surname,date_of_birth,sex,postcode,hcn,"
+          "referral_source,needs,service_start_date,service_end_date,outcome,advocacy\n")
 
 
-def _warehouse(paths: DataPaths) -> None:
-    paths.warehouse.parent.mkdir(parents=True)
-    with duckdb.connect(str(paths.warehouse)) as con:
-        for contract in identity_feeds():
-            rows = [r for r in RECORDS if r[1] == contract.feed]
-            values = ", ".join(f"('{p}', '{i}', '{k}')" for p, _, i, _, k in rows)
-            reference = person_ref_hash_sql(KEY, contract, "provider_code", "own_id")
-            con.execute(f"create table {keyed_model(contract)} as select provider_code, {reference} as "
-                        f"{contract.person_ref}, child_key from (values {values}) as v(provider_code, own_id, "
-                        "child_key)")
+def _hcn(first_nine: str) -> str:
+    return first_nine + str(hcn_check_digit(first_nine))
 
 
-def test_pairs_of_records_are_counted_against_the_truth(tmp_path: Path) -> None:
-    paths = DataPaths(tmp_path)
-    _warehouse(paths)
+AOIFE, BRIAN, CARA = _hcn("398765432"), _hcn("398765433"), _hcn("398765434")
+FILES = {
+    "BHSCT_children_2025-01.csv": CHILDREN
+    + f"C1,{AOIFE},Aoife,Ní Bhriain,2014-03-05,F,CATH,WHIT,N,en,N,BT12 4AB,active\n"
+    + f"C2,{BRIAN},Brian,Doherty,2016-07-21,M,PROT,WHIT,N,en,N,BT9 5AB,active\n"
+    + f"C3,{CARA},Cara,Quinn,2012-11-02,F,CATH,WHIT,N,en,N,BT15 3QQ,active\n",
+    # Aoife without her HCN and with day and month of birth swapped; Brian as Bryan, Docherty; and a Cara Quinn
+    # born the same day in the same street with another valid HCN: another child
+    "VCS001_family_support_2025-01.csv": FAMILY
+    + "F1,VCS001,FSH03,2025-01-10,Aoife,Ni Bhriain,2014-05-03,F,BT12 4AB,,SCHOOL,PARENTING,2025-01-20,,,N\n"
+    + "F2,VCS001,FSH03,2025-01-11,Bryan,Docherty,2016-07-21,M,BT9 5AB,,GP,PARENTING,2025-01-20,,,N\n"
+    + f"F3,VCS001,FSH03,2025-01-12,Cara,Quinn,2012-11-02,F,BT15 3QQ,{_hcn('398765436')},GP,PARENTING,"
+      "2025-01-20,,,N\n",
+}
+
+
+def _land_and_accept(paths: DataPaths, files: dict[str, str]) -> None:
+    paths.landing.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (paths.landing / name).write_text(text, encoding="utf-8")
+    registry = Registry(paths.registry)
+    with Conformer(checked_key(registry)) as conformer:
+        ingest_landing(paths, registry, conformer, lambda name: True)
+    lifecycle = Lifecycle(paths, registry)
+    for submission in [s for s in registry.all() if s.status == "pending"]:
+        lifecycle.accept(submission)
+
+
+@pytest.fixture
+def linked(data_dir: Path) -> tuple[DataPaths, bytes, dict]:
+    paths = DataPaths(data_dir).ensure()
+    _land_and_accept(paths, FILES)
+    key = checked_key(Registry(paths.registry))
+    summary = link_children(paths, key)
+    assert (summary.identities, summary.without_identities) == (6, 0)
+    return paths, key, pq.read_table(person_keys_path(paths)).to_pylist()
+
+
+def test_one_child_across_providers_whatever_the_spelling_and_never_two_hcns(linked: tuple) -> None:
+    _, _, rows = linked
+    assert len(rows) == 6
+    assert len({r["person_key"] for r in rows}) == 4  # Aoife, Brian, and the two Caras
+    methods = sorted(r["link_method"] for r in rows)
+    assert methods == ["probabilistic"] * 4 + ["unlinked"] * 2
+    assert all(set(r) == {"feed", "provider_code", "person_ref", "person_key", "link_method"} for r in rows)
+
+
+def test_only_keys_leave_and_the_restricted_files_stay_restricted(linked: tuple) -> None:
+    paths, _, _ = linked
+    text = person_keys_path(paths).read_bytes()
+    for identifier in (b"AOIFE", b"Aoife", b"BT12", b"2014-03-05", AOIFE.encode()):
+        assert identifier not in text
+    assert (paths.root / "restricted" / "linkage" / "given_keys.parquet").exists()
+    assert review_path(paths).is_relative_to(paths.root / "restricted")
+
+
+def test_a_child_keeps_their_key_and_a_decision_counts(linked: tuple) -> None:
+    paths, key, rows = linked
+    link_children(paths, key)
+    assert pq.read_table(person_keys_path(paths)).to_pylist() == rows  # the same keys run after run
+    # a data engineer separates one child's two records: from the next linkage on, two keys, one keeps the old
+    pair = min(sorted(f"{r['feed']}|{r['provider_code']}|{r['person_ref']}" for r in rows if r["person_key"] == k)
+               for k in {r["person_key"] for r in rows if r["link_method"] == "probabilistic"})
+    old_key = next(r["person_key"] for r in rows if f"{r['feed']}|{r['provider_code']}|{r['person_ref']}" == pair[0])
+    decide(paths, pair[0], pair[1], DIFFERENT, "2025-02-01T09:00:00")
+    link_children(paths, key)
+    separated = pq.read_table(person_keys_path(paths)).to_pylist()
+    assert len({r["person_key"] for r in separated}) == 5
+    assert old_key in {r["person_key"] for r in separated}
+    decide(paths, pair[0], pair[1], SAME, "2025-02-02T09:00:00")  # the latest decision counts
+    link_children(paths, key)
+    rejoined = pq.read_table(person_keys_path(paths)).to_pylist()
+    assert len({r["person_key"] for r in rejoined}) == 4
+    assert {r["link_method"] for r in rejoined} >= {"reviewed"}
+    with pytest.raises(ValueError):
+        decide(paths, pair[0], pair[1], "maybe", "2025-02-03T09:00:00")
+
+
+def test_clusters_are_connected_components_and_keys_follow_most_of_their_records() -> None:
+    ids = ["a", "b", "c", "d", "e"]
+    cluster_of = clusters(ids, [("a", "b", "hcn"), ("b", "c", "probabilistic")])
+    assert cluster_of == {"a": "a", "b": "a", "c": "a", "d": "d", "e": "e"}
+    new = {"a": "new-a", "d": "new-d", "e": "new-e"}
+    assert assign_keys(cluster_of, {}, new) == {"a": "new-a", "b": "new-a", "c": "new-a", "d": "new-d",
+                                                "e": "new-e"}
+    # a cluster merging two earlier children keeps the key most of its records had; the other key retires
+    given = {"a": "k1", "b": "k2", "c": "k2", "d": "k3"}
+    assert assign_keys(cluster_of, given, new) == {"a": "k2", "b": "k2", "c": "k2", "d": "k3", "e": "new-e"}
+    # a child split in two: the part with most of the old records keeps the key, the other takes a new one
+    split = clusters(ids, [("a", "b", "hcn")])
+    kept = assign_keys(split, {"a": "k1", "b": "k1", "c": "k1"}, {"a": "new-a", "c": "new-c", "d": "new-d",
+                                                                      "e": "new-e"})
+    assert kept["a"] == kept["b"] == "k1" and kept["c"] == "new-c"
+
+
+def test_no_records_is_no_keys(data_dir: Path) -> None:
+    paths = DataPaths(data_dir).ensure()
+    summary = link_children(paths, b"k" * 32)
+    assert (summary.identities, summary.people) == (0, 0)
+    assert pq.read_table(person_keys_path(paths)).num_rows == 0
+
+
+def test_quality_is_measured_pair_by_pair_against_the_truth(linked: tuple, tmp_path: Path) -> None:
+    """Aoife's and Brian's family support records against their Trust records (the truth's persons 1 and 2); the
+    two Caras are persons 3 and 4. The exact match misses both pairs (no HCN on the hub's records, and a name or
+    a date that differs); the probabilistic linkage finds both and joins nobody else."""
+    paths, key, _ = linked
     truth = tmp_path / "truth.csv"
     truth.write_text("provider_code,feed,record_id,person_id\n"
-                     + "".join(f"{p},{f},{i},{person}\n" for p, f, i, person, _ in RECORDS)
-                     + "WHSCT,children,NEVER_SENT,5\n", encoding="utf-8")
-    quality = measure(paths, truth, KEY)
-    assert (quality.records, quality.people, quality.keys) == (6, 4, 4)
-    # person 1's three records make 3 true pairs, of which one (the two Trusts) is linked; k2 links two people
-    assert (quality.true_pairs, quality.linked_pairs, quality.correct_pairs) == (3, 2, 1)
+                     "BHSCT,children,C1,1\nBHSCT,children,C2,2\nBHSCT,children,C3,3\n"
+                     "VCS001,family_support,F1,1\nVCS001,family_support,F2,2\nVCS001,family_support,F3,4\n"
+                     "WHSCT,children,NEVER_SENT,5\n", encoding="utf-8")
+    exact, probabilistic = measure(paths, truth, key)
+    assert (exact.method, probabilistic.method) == (EXACT, PROBABILISTIC)
+    assert (exact.records, exact.people, exact.true_pairs) == (6, 4, 2)
+    assert (exact.keys, exact.linked_pairs, exact.correct_pairs) == (6, 0, 0)
+    assert (exact.precision, exact.recall) == (1.0, 0.0)
+    assert (probabilistic.keys, probabilistic.linked_pairs, probabilistic.correct_pairs) == (4, 2, 2)
+    assert probabilistic.f1 == pytest.approx(1.0)
+    text = report([exact, probabilistic])
+    assert "6 records of 4 children" in text and "recall 100.00%" in text
+
+
+def test_pairs_count_a_false_link_against_precision() -> None:
+    quality = LinkageQuality("m", records=6, people=4, keys=4, true_pairs=3, linked_pairs=2, correct_pairs=1)
     assert quality.precision == pytest.approx(0.5) and quality.recall == pytest.approx(1 / 3)
     assert quality.f1 == pytest.approx(0.4)
 
 
-def test_every_feed_naming_a_child_is_measured() -> None:
-    assert {c.feed for c in identity_feeds()} == {"children", "family_support", "sure_start_registrations"}
-    assert {keyed_model(c) for c in identity_feeds()} == {
-        "int_trust__children_keyed", "int_vcs__family_support_keyed", "int_sure_start__registrations_keyed"}
-    assert contracts()["children"].person_ref == "child_ref"
-
-
 def test_no_truth_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="no truth file"):
-        measure(DataPaths(tmp_path), tmp_path / "missing.csv", KEY)
+        measure(DataPaths(tmp_path), tmp_path / "missing.csv", b"k" * 32)

@@ -41,18 +41,22 @@
     sha2({{ expression }}, 256)
 {%- endmacro %}
 
-{% macro child_key(record, links) -%}
-    {#- The regional child key (spec section 5): the HCN key; else the HCN key that the same normalised name,
-        date of birth and postcode carried elsewhere; else a key scoped to the provider. -#}
+{% macro child_key(record, links, linked) -%}
+    {#- The regional child key (spec section 5): the person key the restricted zone's linkage gave the record;
+        for a record it has not linked (a batch ingested before identifiers were kept), the exact match: the HCN
+        key, else the HCN key that the same normalised name, date of birth and postcode carried elsewhere, else a
+        key scoped to the provider. -#}
     coalesce(
+        {{ linked }}.person_key,
         {{ record }}.hcn_key,
         {{ links }}.hcn_key,
         {{ sha256("'provider:' || " ~ record ~ ".provider_code || ':' || " ~ record ~ ".demographic_key") }}
     )
 {%- endmacro %}
 
-{% macro link_method(record, links) -%}
+{% macro link_method(record, links, linked) -%}
     case
+        when {{ linked }}.person_key is not null then {{ linked }}.link_method
         when {{ record }}.hcn_key is not null then 'hcn'
         when {{ links }}.hcn_key is not null then 'demographic_match'
         else 'provider'
@@ -72,9 +76,9 @@
     ((dayofweek({{ date_expression }}) + 5) % 7 + 1)
 {%- endmacro %}
 
-{% macro keyed_records(latest_model, columns) -%}
+{% macro keyed_records(latest_model, columns, feed, person_ref) -%}
     {#- A latest-state model's records with their regional child key (child_key and link_method above), and the
-        characteristics every child-naming feed carries. -#}
+        characteristics every child-naming feed carries; ``feed`` and ``person_ref`` find the record's person key. -#}
     with records as (
 
         select * from {{ ref(latest_model) }}
@@ -85,6 +89,13 @@
 
         select * from {{ ref('int_identity__demographic_links') }}
 
+    ),
+
+    linked as (
+
+        select * from {{ ref('stg_linkage__person_keys') }}
+        where feed = '{{ feed }}'
+
     )
 
     select
@@ -92,8 +103,8 @@
         {%- for column in columns %}
         records.{{ column }},
         {%- endfor %}
-        {{ child_key('records', 'links') }} as child_key,
-        {{ link_method('records', 'links') }} as link_method,
+        {{ child_key('records', 'links', 'linked') }} as child_key,
+        {{ link_method('records', 'links', 'linked') }} as link_method,
         records.has_valid_hcn,
         records.birth_month,
         records.sex,
@@ -107,6 +118,9 @@
     from records
     left join links
         on records.demographic_key = links.demographic_key
+    left join linked
+        on records.provider_code = linked.provider_code
+        and records.{{ person_ref }} = linked.person_ref
 {%- endmacro %}
 
 {% macro spark__load_csv_rows(model, agate_table) %}

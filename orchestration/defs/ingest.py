@@ -139,7 +139,7 @@ def _event_ages_asset(feeds: list[str]) -> dg.AssetsDefinition:
                           f"contracts flag ({', '.join(f'{f}.' + '/'.join(contracts()[f].age_events) for f in aged)}) "
                           "aged in whole years from the person's latest date of birth among the current batches. "
                           "Only the ages leave, by provider, keyed person and event date; dates of birth stay under "
-                          "restricted/birth_dates.")
+                          "restricted/identities.")
     def event_ages(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         from orchestration.lib.ages import compute_event_ages, event_ages_path
 
@@ -152,13 +152,49 @@ def _event_ages_asset(feeds: list[str]) -> dg.AssetsDefinition:
                 "their events are aged from the month of birth until `cdw rebuild-batches` makes them again")
         report(context, f"event ages: {summary.events} event(s) aged exactly")
         return dg.MaterializeResult(metadata={
-            "events_aged": summary.events, "batches_without_birth_dates": summary.without_birth_date,
+            "events_aged": summary.events, "batches_without_identities": summary.without_birth_date,
             "location": dg.MetadataValue.path(str(event_ages_path(paths)))})
 
     return event_ages
 
 
 DATA_DOCS_KEY = dg.AssetKey(["quality", "data_docs"])
+
+
+PERSON_KEYS_KEY = dg.AssetKey(["batches", "person_keys"])
+
+
+def _person_keys_asset(feeds: list[str]) -> dg.AssetsDefinition:
+    from orchestration.lib.linkage import identity_feeds
+
+    named = sorted(c.feed for c in identity_feeds() if c.feed in feeds)
+
+    @dg.asset(key=PERSON_KEYS_KEY, deps=[batches_key(f) for f in named], group_name="batches", kinds={"parquet"},
+              description="Children linked across records and providers (spec 5), in the restricted zone: every "
+                          f"record of {', '.join(named)} compared with Splink (HCN, names, date of birth, postcode), "
+                          "clustered into one person key per child. Only the keys leave, by feed, provider and keyed "
+                          "reference; the identifiers, the keys given before, the review queue and the decisions "
+                          "stay under restricted/linkage.")
+    def person_keys(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        from orchestration.lib.linkage import link_children, person_keys_path
+
+        paths = DataPaths.from_env().ensure()
+        with writing(paths, context.log.warning):
+            summary = link_children(paths, checked_key(Registry(paths.registry)))
+        if summary.without_identities:
+            context.log.warning(
+                f"{summary.without_identities} current batch(es) were ingested before identifiers were kept: their "
+                "children are linked by exact match only until `cdw rebuild-batches` makes them again")
+        if summary.for_review:
+            context.log.warning(f"linkage: {summary.for_review} pair(s) of records wait for a decision "
+                                "(cdw linkage-review)")
+        report(context, f"linkage: {summary.identities} record(s) naming a child, {summary.people} child(ren)")
+        return dg.MaterializeResult(metadata={
+            "records": summary.identities, "children": summary.people, "linked_pairs": summary.linked_pairs,
+            "pairs_for_review": summary.for_review, "batches_without_identities": summary.without_identities,
+            "location": dg.MetadataValue.path(str(person_keys_path(paths)))})
+
+    return person_keys
 
 
 def _data_docs_asset(gated: list[dg.AssetKey]) -> dg.AssetsDefinition:
@@ -243,6 +279,7 @@ def build_ingest_definitions(
         gated += upstream
     assets.append(_data_docs_asset(gated))
     assets.append(_event_ages_asset(source_feeds))
+    assets.append(_person_keys_asset(source_feeds))
     return assets, checks
 
 

@@ -2,7 +2,7 @@
 
 A full date of birth never leaves the restricted zone (spec 5), so the warehouse downstream has only the month
 of birth, from which an age at an event can be a year out in the month of the birthday. Ingest therefore keeps
-each batch's dates of birth beside the archive (``restricted/birth_dates/<submission id>.parquet``: the
+each batch's dates of birth beside the archive (``restricted/identities/<submission id>.parquet``: the
 person's keyed reference and the date, nothing else), and this step, run before dbt, ages every event the
 contracts flag (``age_at``) from the person's latest date of birth among the current batches. Only the ages
 leave, keyed by provider, person and event date (``batches/ages/event_ages/``). Because every run ages every
@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from orchestration.lib.lifecycle import birth_dates_path, write_parquet
+from orchestration.lib.lifecycle import identities_path, write_parquet
 from orchestration.lib.settings import DataPaths
 from sources.contract import Contract, birth_date_feed, contracts
 
@@ -51,7 +51,7 @@ def _births(con: duckdb.DuckDBPyConnection, paths: DataPaths, feed: Contract) ->
         return None, 0
     current = [sid for (sid,) in con.execute(
         f"select distinct submission_id from read_parquet({_literal_list(batches)}, union_by_name = true)").fetchall()]
-    kept = [birth_dates_path(paths, sid) for sid in current]
+    kept = [identities_path(paths, sid) for sid in current]
     files = [str(f) for f in kept if f.exists()]
     missing = len(kept) - len(files)
     if not files:

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from orchestration.lib.parse import ROW_NUMBER
-from orchestration.lib.pseudonymise import hmac_sql, normalised_text_sql, valid_hcn_sql
+from orchestration.lib.pseudonymise import hmac_sql, normalised_postcode_sql, normalised_text_sql, valid_hcn_sql
 from orchestration.lib.settings import SEEDS_DIR
 from sources.contract import Column, Contract, code_lists, contracts
 
@@ -29,16 +29,21 @@ DATE_FORMATS = {"v1": "%Y-%m-%d", "v0": "%d/%m/%Y"}
 CONTROL_CHARACTERS = "[\\x00-\\x1f\\x7f-\\x9f]"
 
 
-BIRTH_DATE = "date_of_birth"
+# The identifiers kept in the restricted zone for each record naming a child (``Batch.identities``), and their
+# types: the batch never carries them.
+IDENTITY_FIELDS = {"date_of_birth": pa.date32(), "forename": pa.string(), "surname": pa.string(),
+                   "postcode": pa.string(), "hcn": pa.string()}
+RESTRICTED = {field: f"_restricted_{field}" for field in IDENTITY_FIELDS}
 
 
 @dataclass(frozen=True)
 class Batch:
     table: pa.Table  # pseudonymised, typed rows
     errors: pa.Table  # one row per broken cell: row, column, value, rule
-    # Restricted: each row's person (contract.person_ref) with the full date of birth, for exact ages at events;
-    # None for a feed that carries no date of birth. Never written outside the restricted zone.
-    birth_dates: pa.Table | None = None
+    # Restricted: each row's person (contract.person_ref) with the full date of birth, the normalised names and
+    # postcode and the valid HCN (``IDENTITY_FIELDS``), for exact ages at events and linkage; None for a feed whose
+    # records name no child. Never written outside the restricted zone.
+    identities: pa.Table | None = None
 
 
 def _q(name: str) -> str:
@@ -159,7 +164,7 @@ def _identity_columns(contract: Contract, key: bytes, provider: str) -> list[str
     valid = valid_hcn_sql(f"typed.{_q(hcn.name)}") if hcn else "cast(null as varchar)"
     demographic = " || '|' || ".join([
         normalised_text_sql(f"typed.{_q(fore.name)}"), normalised_text_sql(f"typed.{_q(sur.name)}"),
-        f"cast(typed.{_q(dob.name)} as varchar)", normalised_text_sql(f"typed.{_q(postcode.name)}")])
+        f"cast(typed.{_q(dob.name)} as varchar)", normalised_postcode_sql(f"typed.{_q(postcode.name)}")])
     return [
         *out,
         f"{hmac_sql(key, _lit('hcn:') + ' || ' + valid)} as hcn_key",
@@ -169,6 +174,23 @@ def _identity_columns(contract: Contract, key: bytes, provider: str) -> list[str
         "pc.postcode_sector", "pc.postcode_district", "ref.lgd_code", "ref.trust_code as trust_of_residence",
         "cast(ref.deprivation_decile as integer) as deprivation_decile",
     ]
+
+
+def _restricted_columns(contract: Contract) -> list[str]:
+    """The identifiers kept for the restricted zone, under names no batch column has: the date of birth, the
+    names and postcode normalised as the exact match compares them, the HCN where it is valid."""
+    def typed(role: str) -> str:
+        column = contract.column_by_role(role)
+        return f"typed.{_q(column.name)}" if column is not None else "cast(null as varchar)"
+
+    expressions = {
+        "date_of_birth": typed("date_of_birth"),
+        "forename": normalised_text_sql(typed("forename")),
+        "surname": normalised_text_sql(typed("surname")),
+        "postcode": normalised_postcode_sql(typed("postcode")),
+        "hcn": valid_hcn_sql(typed("hcn")),
+    }
+    return [f"{expressions[field]} as {alias}" for field, alias in RESTRICTED.items()]
 
 
 class Conformer:
@@ -223,18 +245,20 @@ class Conformer:
                          f"from (select _rid, {compact} as c from typed) typed) pc "
                          f"using (_rid) left join ref on ref.postcode_sector = pc.postcode_sector")
             dob = contract.column_by_role("date_of_birth")
-            birth_date = [f"typed.{_q(dob.name)} as {BIRTH_DATE}"] if dob is not None else []
+            restricted = _restricted_columns(contract) if dob is not None else []
             table = con.sql(
-                f"select typed._part, {', '.join(kept + identity + birth_date)}, "
+                f"select typed._part, {', '.join(kept + identity + restricted)}, "
                 f"typed.{ROW_NUMBER} as source_row_number "
                 f"from typed {joins} order by typed._part, typed.{ROW_NUMBER}").to_arrow_table()
         finally:
             con.unregister("raw_input")
-        birth_dates = table.select(["_part", contract.person_ref, BIRTH_DATE]) if dob is not None else None
+        identities = None
         if dob is not None:
-            table = table.drop_columns([BIRTH_DATE])
+            identities = table.select(["_part", contract.person_ref, *RESTRICTED.values()]).rename_columns(
+                ["_part", contract.person_ref, *RESTRICTED])
+            table = table.drop_columns(list(RESTRICTED.values()))
         return [Batch(table=_part(table, i), errors=_part(errors, i),
-                      birth_dates=_part(birth_dates, i) if birth_dates is not None else None)
+                      identities=_part(identities, i) if identities is not None else None)
                 for i in range(len(parts))]
 
 

@@ -39,9 +39,9 @@ from orchestration.lib.lifecycle import (
     INCOMING,
     Lifecycle,
     batch_location,
-    birth_dates_path,
-    birth_dates_table,
     error_report_path,
+    identities_path,
+    identities_table,
 )
 from orchestration.lib.parse import (
     FILE_NAME,
@@ -283,7 +283,7 @@ class Intake:
             write_error_report(report, submission.file_name, batch.errors.to_pylist(), None)
             self.lifecycle.quarantine(submission, _summarise(submission.file_name, batch.errors), report)
             return
-        self.lifecycle.to_pending(submission, _batch_table(item, batch), item.parsed.layout, batch.birth_dates)
+        self.lifecycle.to_pending(submission, _batch_table(item, batch), item.parsed.layout, batch.identities)
 
     def rebuild(self, conformer: Conformer, staging: Path, restricted_staging: Path) -> list[tuple[Path, Path]]:
         """Make every batch again from its archive copy (with ``conformer``'s key) under ``staging``, and its
@@ -307,11 +307,11 @@ class Intake:
             staged.parent.mkdir(parents=True, exist_ok=True)
             pq.write_table(_batch_table(parsed, batch), staged)
             planned.append((staged, target))
-            if batch.birth_dates is not None:
-                kept = birth_dates_path(self.paths, submission.submission_id)
+            if batch.identities is not None:
+                kept = identities_path(self.paths, submission.submission_id)
                 staged_dates = restricted_staging / kept.name
                 restricted_staging.mkdir(mode=0o700, parents=True, exist_ok=True)
-                pq.write_table(birth_dates_table(submission, batch.birth_dates), staged_dates)
+                pq.write_table(identities_table(submission, batch.identities), staged_dates)
                 planned.append((staged_dates, kept))
         return planned
 
@@ -404,7 +404,7 @@ def rebuild_batches(paths: DataPaths, registry: Registry, rotate_key: bool) -> i
         raise KeyMismatchError("the key set is not the one this data root's batches were made with; pass "
                                "--rotate-key if you mean to replace it")
     staging = paths.root / "batches" / ".rebuild"
-    restricted_staging = paths.birth_dates / ".rebuild"  # dates of birth never leave the restricted zone
+    restricted_staging = paths.identities / ".rebuild"  # dates of birth never leave the restricted zone
     for folder in (staging, restricted_staging):
         shutil.rmtree(folder, ignore_errors=True)
     intake = Intake(paths.ensure(), registry)

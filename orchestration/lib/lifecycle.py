@@ -32,7 +32,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from orchestration.lib.conform import empty_batch
+from orchestration.lib.conform import IDENTITY_FIELDS, empty_batch
 from orchestration.lib.landing import LandingFile, archive_name
 from orchestration.lib.lock import Hold, data_root_lock, default_wait
 from orchestration.lib.registry import Registry, Submission
@@ -126,13 +126,13 @@ class Lifecycle:
         return self.registry.get(submission_id)
 
     def to_pending(self, submission: Submission, table: pa.Table, layout: str,
-                   birth_dates: pa.Table | None = None) -> Submission:
-        """Write a conformed batch and hand it to the quality gate. A feed that carries dates of birth keeps them
-        first, in the restricted zone, for exact ages at events (``ages``); a crash between the two leaves only
-        birth dates that no current batch names."""
-        if birth_dates is not None:
-            write_parquet(birth_dates_table(submission, birth_dates), birth_dates_path(self.paths,
-                                                                                     submission.submission_id))
+                   identities: pa.Table | None = None) -> Submission:
+        """Write a conformed batch and hand it to the quality gate. A feed whose records name a child keeps their
+        identifiers first, in the restricted zone, for exact ages at events (``ages``) and linkage (``linkage``);
+        a crash between the two leaves only identifiers that no current batch names."""
+        if identities is not None:
+            write_parquet(identities_table(submission, identities), identities_path(self.paths,
+                                                                                    submission.submission_id))
         pending = self.paths.pending / str(submission.feed) / batch_file_name(submission)
         write_parquet(table, pending)
         self._apply({submission.submission_id: {"status": "pending", "batch_path": str(pending), "layout": layout,
@@ -290,21 +290,22 @@ def ensure_empty_batch(paths: DataPaths, feed: str) -> None:
         write_parquet(empty_batch(feed), target)
 
 
-def birth_dates_path(paths: DataPaths, submission_id: int) -> Path:
-    """Where a batch's dates of birth are kept (restricted), by submission: written once, never moved."""
-    return paths.birth_dates / f"{submission_id:06d}.parquet"
+def identities_path(paths: DataPaths, submission_id: int) -> Path:
+    """Where a batch's children's identifiers are kept (restricted), by submission: written once, never moved."""
+    return paths.identities / f"{submission_id:06d}.parquet"
 
 
-def birth_dates_table(submission: Submission, birth_dates: pa.Table) -> pa.Table:
-    """A batch's dates of birth as kept (restricted): its provider, period and submission, each person's keyed
-    reference (the first column the conformer gives) and the date."""
-    rows = birth_dates.num_rows
+def identities_table(submission: Submission, identities: pa.Table) -> pa.Table:
+    """A batch's identifiers as kept (restricted): its provider, period and submission, each person's keyed
+    reference (the first column the conformer gives), the date of birth, the normalised names and postcode, and
+    the HCN where it is valid."""
+    rows = identities.num_rows
     return pa.table({
         "provider_code": pa.array([submission.provider] * rows, pa.string()),
         "period": pa.array([submission.period] * rows, pa.string()),
         "submission_id": pa.array([submission.submission_id] * rows, pa.int64()),
-        "person_ref": birth_dates.column(0).cast(pa.string()),
-        "date_of_birth": birth_dates.column(1).cast(pa.date32()),
+        "person_ref": identities.column(0).cast(pa.string()),
+        **{name: identities.column(name).cast(kind) for name, kind in IDENTITY_FIELDS.items()},
     })
 
 
@@ -318,7 +319,9 @@ def write_parquet(table: pa.Table, target: Path) -> None:
 
 def _temporaries(paths: DataPaths) -> Iterable[Path]:
     """Files a killed process may have left half-written: never read by anything, safe to remove."""
-    for folder in (paths.pending, paths.current, paths.superseded, paths.quarantine, paths.birth_dates, paths.ages):
+    linkage = (paths.root / "restricted" / "linkage", paths.root / "batches" / "linkage")
+    for folder in (paths.pending, paths.current, paths.superseded, paths.quarantine, paths.identities, paths.ages,
+                   *linkage):
         if folder.exists():
             yield from folder.rglob(".*.tmp")
     if paths.published.parent.exists():

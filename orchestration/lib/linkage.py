@@ -1,107 +1,386 @@
-"""How well children are linked across records and providers, measured against the generator's truth (issue 16).
+"""Probabilistic linkage of children across records and providers, in the restricted zone (spec section 5).
 
-Spec section 5 links a child by the Health and Care Number, else by an exact match of normalised name, date of
-birth and postcode to a record that carries one, else only within the provider. On real data names are spelled
-differently, day and month are swapped and families move; the generator varies its records' identifiers so
-(``sources/generator/identities.py``) and says which person each record is (``linkage_truth.csv``, in the
-restricted zone). This measures the warehouse's child keys against that truth, pair by pair: of the pairs of
-records given the same child key, how many are the same person (precision), and of the pairs of records of the
-same person, how many were given the same key (recall).
+Every record naming a child (a Trust's child record, a family support referral, a Sure Start registration) is an
+identity: the latest identifiers its provider sent for it, kept under ``restricted/identities``. The identities of
+all providers are compared pair by pair with Splink on DuckDB (Fellegi-Sunter: each agreement or disagreement of
+HCN, forename, surname, date of birth and postcode adds its weight, names adjusted for how common they are), on the
+pairs a few blocking rules propose. Pairs whose match probability reaches ``MATCH_PROBABILITY`` are the same child,
+and so is every pair of records carrying the same valid HCN; two records with different valid HCNs never are.
+The linked records form clusters (connected components), each one child with one person key.
 
-It runs in the restricted zone: the truth names the providers' own record ids, which are hashed here with the
-pseudonymisation key to find the records in the warehouse; only counts leave.
+A child keeps their key: the keys given before are kept in the restricted zone (``restricted/linkage``), and a
+cluster keeps the key most of its records had. A new child's key is their HCN's key where the cluster holds one
+HCN (the key the exact match gave before), else a keyed hash of the cluster's first record. Pairs between
+``REVIEW_PROBABILITY`` and ``MATCH_PROBABILITY`` are written to a review queue in the restricted zone; a data
+engineer's decision (``cdw linkage-review``) links or separates them from the next run on.
+
+Only the keys leave: ``batches/linkage/person_keys`` holds, per record (feed, provider, keyed reference), the
+person key and how it was linked. The model (m and u probabilities, ``MODEL``) is trained with ``train`` on the
+restricted identities (``cdw linkage-train``); the one shipped was trained on the synthetic data (README,
+"Linkage").
 """
 
 from __future__ import annotations
 
+import json
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
-from orchestration.lib.conform import person_ref_hash_sql
-from orchestration.lib.settings import DataPaths
+from orchestration.lib.lifecycle import identities_path, write_parquet
+from orchestration.lib.pseudonymise import hmac_sql
+from orchestration.lib.settings import PROJECT_ROOT, DataPaths
 from sources.contract import Contract, contracts
 
-EXACT = "exact match (spec section 5)"
+MODEL = PROJECT_ROOT / "orchestration" / "linkage_model.json"
+MATCH_PROBABILITY = 0.99  # at or above: the same child
+REVIEW_PROBABILITY = 0.80  # from here to MATCH_PROBABILITY: a data engineer decides
+TRAINING_SEED = 20240331
+SAME, DIFFERENT = "same", "different"
+PERSON_KEYS_SCHEMA = pa.schema([("feed", pa.string()), ("provider_code", pa.string()), ("person_ref", pa.string()),
+                                ("person_key", pa.string()), ("link_method", pa.string())])
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class LinkageQuality:
-    """Pairwise linkage quality of one method over the records the truth names and the warehouse holds."""
-
-    method: str
-    records: int  # records both in the truth and in the warehouse
-    people: int  # the true persons among them
-    keys: int  # the child keys the method gave them
-    true_pairs: int  # pairs of records of the same person
-    linked_pairs: int  # pairs of records given the same key
-    correct_pairs: int  # pairs of records of the same person given the same key
-
-    @property
-    def precision(self) -> float:
-        return self.correct_pairs / self.linked_pairs if self.linked_pairs else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.correct_pairs / self.true_pairs if self.true_pairs else 1.0
-
-    @property
-    def f1(self) -> float:
-        total = self.precision + self.recall
-        return 2 * self.precision * self.recall / total if total else 0.0
+class LinkageSummary:
+    identities: int  # records naming a child, among the current batches
+    people: int  # person keys given
+    linked_pairs: int  # pairs linked (probabilistic, by HCN or by decision)
+    for_review: int  # pairs waiting for a decision
+    without_identities: int  # current batches ingested before identifiers were kept (linked by HCN only)
 
 
 def identity_feeds() -> list[Contract]:
-    """The feeds whose records name a child (they carry a date of birth), each linked to a child key."""
+    """The feeds whose records name a child: they carry a date of birth."""
     return [c for c in contracts().values() if c.column_by_role("date_of_birth") is not None]
 
 
-def keyed_model(contract: Contract) -> str:
-    """The intermediate model holding each of the feed's records with its child key."""
-    return contract.staging_model.replace("stg_", "int_", 1) + "_keyed"
+def linkage_dir(paths: DataPaths) -> Path:
+    """The restricted home of linkage: the keys given, the review queue and the decisions."""
+    return paths.root / "restricted" / "linkage"
 
 
-def measure(paths: DataPaths, truth: Path, key: bytes) -> LinkageQuality:
-    """The warehouse's child keys (the exact match) against the truth file; ``key`` hashes the truth's ids."""
-    if not truth.exists():
-        raise FileNotFoundError(f"{truth}: no truth file (cdw generate writes one beside its landing area)")
+def person_keys_path(paths: DataPaths) -> Path:
+    """What leaves the restricted zone: each record's person key."""
+    return paths.root / "batches" / "linkage" / "person_keys" / "person_keys.parquet"
+
+
+def _literal_list(items: list[str]) -> str:
+    return "[" + ", ".join("'" + item.replace("'", "''") + "'" for item in items) + "]"
+
+
+def load_identities(con: duckdb.DuckDBPyConnection, paths: DataPaths) -> int:
+    """Create the table ``identities``: each current record naming a child with its latest identifiers (the latest
+    period, then the latest receipt). Return how many current batches have no identifiers kept."""
+    parts, missing = [], 0
+    for feed in identity_feeds():
+        folder = paths.current / feed.feed
+        batches = sorted(str(f) for f in folder.glob("*.parquet")) if folder.exists() else []
+        if not batches:
+            continue
+        current = [sid for (sid,) in con.execute(
+            f"select distinct submission_id from read_parquet({_literal_list(batches)}, union_by_name = true)"
+        ).fetchall()]
+        kept = [identities_path(paths, sid) for sid in current]
+        files = [str(f) for f in kept if f.exists()]
+        missing += len(kept) - len(files)
+        if files:
+            parts.append(f"""
+                select '{feed.feed}' as feed, provider_code, person_ref, period, submission_id, forename, surname,
+                    cast(date_of_birth as varchar) as date_of_birth, postcode, hcn
+                from read_parquet({_literal_list(files)}, union_by_name = true)""")
+    union = " union all ".join(parts) if parts else (
+        "select null::varchar as feed, null::varchar as provider_code, null::varchar as person_ref, "
+        "null::varchar as period, null::bigint as submission_id, null::varchar as forename, "
+        "null::varchar as surname, null::varchar as date_of_birth, null::varchar as postcode, "
+        "null::varchar as hcn where false")
+    con.execute(f"""
+        create or replace table identities as
+        select
+            feed || '|' || provider_code || '|' || person_ref as unique_id,
+            feed, provider_code, person_ref,
+            nullif(forename, '') as forename,
+            nullif(surname, '') as surname,
+            date_of_birth,
+            case when regexp_full_match(postcode, '[A-Z]{{1,2}}[0-9][A-Z0-9]?[0-9][A-Z]{{2}}')
+                 then left(postcode, length(postcode) - 3) || ' ' || right(postcode, 3) end as postcode,
+            hcn
+        from ({union})
+        qualify row_number() over (partition by feed, provider_code, person_ref
+                                   order by period desc, submission_id desc) = 1
+        order by unique_id""")
+    return missing
+
+
+def settings() -> dict:
+    """The model's comparisons and blocking rules, before training (``train`` estimates its m and u)."""
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+    from splink import SettingsCreator, block_on
+
+    transposed = ("substr(date_of_birth_l, 1, 4) = substr(date_of_birth_r, 1, 4) "
+                  "and substr(date_of_birth_l, 6, 2) = substr(date_of_birth_r, 9, 2) "
+                  "and substr(date_of_birth_l, 9, 2) = substr(date_of_birth_r, 6, 2)")
+    date_of_birth = cl.CustomComparison(
+        output_column_name="date_of_birth",
+        comparison_levels=[
+            cll.NullLevel("date_of_birth"),
+            cll.ExactMatchLevel("date_of_birth"),
+            cll.CustomLevel(transposed, "day and month transposed"),
+            cll.DamerauLevenshteinLevel("date_of_birth", 1),
+            cll.CustomLevel("substr(date_of_birth_l, 1, 7) = substr(date_of_birth_r, 1, 7)", "same month"),
+            cll.ElseLevel(),
+        ])
+    creator = SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="unique_id",
+        # a pair differing in any one of the four identifiers, or in both names (or in more, with the same HCN),
+        # meets a rule; each rule's blocks stay small at scale (a day of births alone would hold hundreds of
+        # children at scale 10, and a common forename and surname hundreds more without the year of birth)
+        blocking_rules_to_generate_predictions=[
+            block_on("hcn"),
+            block_on("date_of_birth", "surname"),
+            block_on("date_of_birth", "forename"),
+            block_on("date_of_birth", "postcode"),
+            block_on("forename", "surname", "substr(date_of_birth, 1, 4)"),
+            block_on("surname", "postcode"),
+            block_on("forename", "postcode"),
+        ],
+        comparisons=[
+            cl.ExactMatch("hcn"),
+            cl.NameComparison("forename").configure(term_frequency_adjustments=True),
+            cl.NameComparison("surname").configure(term_frequency_adjustments=True),
+            date_of_birth,
+            cl.PostcodeComparison("postcode"),
+        ],
+        retain_intermediate_calculation_columns=False,
+        retain_matching_columns=True,
+    )
+    return creator.get_settings("duckdb").as_dict()
+
+
+def _linker(con: duckdb.DuckDBPyConnection, model: dict | Path):
+    from splink import DuckDBAPI, Linker
+
+    api = DuckDBAPI(connection=con)
+    frame = api.register(con.sql("select unique_id, forename, surname, date_of_birth, postcode, hcn "
+                                 "from identities").to_arrow_table(), dataset_display_name="linkage_input")
+    return Linker(frame, model if isinstance(model, dict) else str(model), log_level=None)
+
+
+def train(paths: DataPaths, target: Path = MODEL) -> Path:
+    """Estimate the model's m and u probabilities from the current identities (unsupervised: u from random pairs,
+    m by expectation maximisation within two blockings) and write it (no data, only probabilities)."""
+    from splink import block_on
+
     con = duckdb.connect()
     try:
-        con.execute(f"attach '{paths.warehouse}' as warehouse (read_only)")
-        con.execute("create temp table truth as select * from read_csv(?, all_varchar = true)", [str(truth)])
-        parts = []
-        for contract in identity_feeds():
-            reference = person_ref_hash_sql(key, contract, "truth.provider_code", "truth.record_id")
-            parts.append(f"""
-                select truth.person_id, keyed.child_key
-                from truth
-                inner join warehouse.main.{keyed_model(contract)} as keyed
-                    on keyed.provider_code = truth.provider_code and keyed.{contract.person_ref} = {reference}
-                where truth.feed = '{contract.feed}'""")
-        con.execute("create temp table linked as " + " union all ".join(parts))
-        row = con.execute("""
-            with cells as (select person_id, child_key, count(*) as n from linked group by all),
-            people as (select person_id, count(*) as n from linked group by all),
-            keys as (select child_key, count(*) as n from linked group by all)
-            select
-                (select count(*) from linked),
-                (select count(*) from people),
-                (select count(*) from keys),
-                (select coalesce(sum(n * (n - 1) / 2), 0) from people),
-                (select coalesce(sum(n * (n - 1) / 2), 0) from keys),
-                (select coalesce(sum(n * (n - 1) / 2), 0) from cells)""").fetchall()[0]
+        load_identities(con, paths)
+        linker = _linker(con, settings())
+        linker.training.estimate_probability_two_random_records_match(
+            [block_on("forename", "surname", "date_of_birth")], recall=0.8)
+        linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=TRAINING_SEED)
+        linker.training.estimate_parameters_using_expectation_maximisation(block_on("date_of_birth"))
+        linker.training.estimate_parameters_using_expectation_maximisation(block_on("forename", "surname"))
+        trained = linker.misc.save_model_to_json(out_path=None)
     finally:
         con.close()
-    return LinkageQuality(EXACT, *(int(value) for value in row))
+    trained.pop("sql_dialect", None)
+    target.write_text(json.dumps(trained, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return target
 
 
-def report(quality: LinkageQuality) -> str:
-    """The figures as ``cdw linkage-report`` prints them."""
-    return "\n".join([
-        f"Linkage against the truth file: {quality.records:,} records of {quality.people:,} children "
-        f"({quality.true_pairs:,} pairs of records of the same child)",
-        f"  {quality.method}: {quality.keys:,} child keys; precision {quality.precision:.2%}, "
-        f"recall {quality.recall:.2%}, F1 {quality.f1:.3f} ({quality.correct_pairs:,} of {quality.linked_pairs:,} "
-        f"linked pairs correct)",
-    ])
+def predict(con: duckdb.DuckDBPyConnection, model: Path = MODEL) -> None:
+    """Create the table ``scored``: each proposed pair at or above ``REVIEW_PROBABILITY``, with its probability
+    and whether both records carry a valid HCN and whether they agree."""
+    if con.execute("select count(*) from identities").fetchall()[0][0] < 2:
+        con.execute("create or replace table scored (unique_id_l varchar, unique_id_r varchar, "
+                    "match_probability double, hcn_l varchar, hcn_r varchar)")
+        return
+    trained = json.loads(model.read_text(encoding="utf-8"))
+    # the blocking rules are this module's (``settings``), whatever the model was trained with
+    trained["blocking_rules_to_generate_predictions"] = settings()["blocking_rules_to_generate_predictions"]
+    linker = _linker(con, trained)
+    # the few parameters training cannot see (u of two equal HCNs, m of postcodes in different areas) keep
+    # Splink's defaults, which ``train`` reports; no need to say so at every run
+    predictions = linker.inference.predict(threshold_match_probability=REVIEW_PROBABILITY, warning_mode="never")
+    con.execute(f"""
+        create or replace table scored as
+        select unique_id_l, unique_id_r, match_probability, hcn_l, hcn_r
+        from {predictions.physical_name}""")
+
+
+def decisions_path(paths: DataPaths) -> Path:
+    return linkage_dir(paths) / "decisions.csv"
+
+
+def review_path(paths: DataPaths) -> Path:
+    return linkage_dir(paths) / "review.parquet"
+
+
+def given_keys_path(paths: DataPaths) -> Path:
+    return linkage_dir(paths) / "given_keys.parquet"
+
+
+def load_decisions(con: duckdb.DuckDBPyConnection, paths: DataPaths) -> int:
+    """Create the table ``decisions`` (the latest decision on each pair, its ids in order); return how many."""
+    path = decisions_path(paths)
+    source = (f"select * from read_csv('{path}', all_varchar = true)" if path.exists() else
+              "select null::varchar as unique_id_l, null::varchar as unique_id_r, null::varchar as decision, "
+              "null::varchar as decided_at where false")
+    con.execute(f"""
+        create or replace table decisions as
+        select least(unique_id_l, unique_id_r) as unique_id_l, greatest(unique_id_l, unique_id_r) as unique_id_r,
+            decision
+        from ({source})
+        qualify row_number() over (partition by least(unique_id_l, unique_id_r), greatest(unique_id_l, unique_id_r)
+                                   order by decided_at desc) = 1""")
+    return con.execute("select count(*) from decisions").fetchall()[0][0]
+
+
+def links(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
+    """The pairs that are one child, each with how: by HCN, by a decision, or by the model; never two records
+    with different valid HCNs, nor a pair a data engineer separated."""
+    return con.execute(f"""
+        with by_hcn as (
+            select unique_id as unique_id_l, min(unique_id) over (partition by hcn) as unique_id_r, 'hcn' as method
+            from identities where hcn is not null
+        ),
+        by_model as (
+            select least(unique_id_l, unique_id_r) as unique_id_l, greatest(unique_id_l, unique_id_r) as unique_id_r,
+                'probabilistic' as method
+            from scored
+            where match_probability >= {MATCH_PROBABILITY}
+                and not (hcn_l is not null and hcn_r is not null and hcn_l <> hcn_r)
+        ),
+        by_decision as (
+            select unique_id_l, unique_id_r, 'reviewed' as method from decisions
+            where decision = '{SAME}'
+                and unique_id_l in (select unique_id from identities)
+                and unique_id_r in (select unique_id from identities)
+        )
+        select unique_id_l, unique_id_r, method from by_hcn where unique_id_l <> unique_id_r
+        union all
+        select unique_id_l, unique_id_r, method from by_model
+        where (unique_id_l, unique_id_r) not in (select (unique_id_l, unique_id_r) from decisions
+                                                 where decision = '{DIFFERENT}')
+        union all
+        select unique_id_l, unique_id_r, method from by_decision
+        order by all""").fetchall()
+
+
+def clusters(ids: list[str], edges: list[tuple[str, str, str]]) -> dict[str, str]:
+    """Each record's cluster (connected components of the links), named by its smallest id."""
+    parent = {uid: uid for uid in ids}
+
+    def root(uid: str) -> str:
+        while parent[uid] != uid:
+            parent[uid] = parent[parent[uid]]
+            uid = parent[uid]
+        return uid
+
+    for left, right, _ in edges:
+        a, b = root(left), root(right)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    return {uid: root(uid) for uid in ids}
+
+
+def assign_keys(cluster_of: dict[str, str], given: dict[str, str], new_key: dict[str, str]) -> dict[str, str]:
+    """Each record's person key. A key given before stays with the cluster holding most of the records that had
+    it, the largest such holdings served first (ties: by key, then cluster); a cluster left without one takes
+    ``new_key`` of its name."""
+    holdings: dict[tuple[str, str], int] = {}
+    for uid, cluster in cluster_of.items():
+        if uid in given:
+            holdings[(given[uid], cluster)] = holdings.get((given[uid], cluster), 0) + 1
+    key_of_cluster: dict[str, str] = {}
+    taken: set[str] = set()
+    for (key, cluster), _ in sorted(holdings.items(), key=lambda item: (-item[1], item[0])):
+        if key not in taken and cluster not in key_of_cluster:
+            key_of_cluster[cluster] = key
+            taken.add(key)
+    return {uid: key_of_cluster.get(cluster) or new_key[cluster] for uid, cluster in cluster_of.items()}
+
+
+METHOD_RANK = {"hcn": 0, "reviewed": 1, "probabilistic": 2}
+
+
+def link_children(paths: DataPaths, key: bytes, model: Path = MODEL) -> LinkageSummary:
+    """Link every current record naming a child; write the keys (restricted and, keyed only, for the warehouse)
+    and the review queue."""
+    con = duckdb.connect()
+    try:
+        missing = load_identities(con, paths)
+        load_decisions(con, paths)
+        predict(con, model)
+        edges = links(con)
+        ids = [uid for (uid,) in con.execute("select unique_id from identities order by unique_id").fetchall()]
+        cluster_of = clusters(ids, edges)
+        con.register("cluster_of", pa.table({"unique_id": list(cluster_of), "cluster": list(cluster_of.values())}))
+        new_key = dict(con.execute(f"""
+            select cluster,
+                case when count(distinct hcn) = 1 then {hmac_sql(key, "'hcn:' || min(hcn)")}
+                     else {hmac_sql(key, "'person:' || cluster")} end
+            from identities join cluster_of using (unique_id)
+            group by cluster""").fetchall())
+        given_path = given_keys_path(paths)
+        given = dict(con.execute(f"select unique_id, person_key from read_parquet('{given_path}')").fetchall()) \
+            if given_path.exists() else {}
+        keys = assign_keys(cluster_of, given, new_key)
+        method: dict[str, str] = {}
+        for left, right, how in edges:
+            for uid in (left, right):
+                if uid not in method or METHOD_RANK[how] < METHOD_RANK[method[uid]]:
+                    method[uid] = how
+        write_parquet(pa.table({"unique_id": ids, "person_key": [keys[uid] for uid in ids]}), given_path)
+        con.register("keyed", pa.table({"unique_id": ids, "person_key": [keys[uid] for uid in ids],
+                                        "link_method": [method.get(uid, "unlinked") for uid in ids]}))
+        write_parquet(con.sql("""
+            select feed, provider_code, person_ref, person_key, link_method
+            from identities join keyed using (unique_id)
+            order by feed, provider_code, person_ref""").to_arrow_table().cast(PERSON_KEYS_SCHEMA),
+            person_keys_path(paths))
+        for_review = _write_review_queue(con, paths)
+        people = len(set(keys.values()))
+    finally:
+        con.close()
+    return LinkageSummary(len(ids), people, len(edges), for_review, missing)
+
+
+def _write_review_queue(con: duckdb.DuckDBPyConnection, paths: DataPaths) -> int:
+    """The pairs the model is unsure of and nobody has decided, with both records' identifiers (restricted)."""
+    fields = ["feed", "provider_code", "forename", "surname", "date_of_birth", "postcode", "hcn"]
+    queue = con.sql(f"""
+        select
+            least(s.unique_id_l, s.unique_id_r) as unique_id_l, greatest(s.unique_id_l, s.unique_id_r) as unique_id_r,
+            round(s.match_probability, 4) as match_probability,
+            {', '.join(f'l.{f} as {f}_l, r.{f} as {f}_r' for f in fields)}
+        from scored as s
+        join identities as l on l.unique_id = least(s.unique_id_l, s.unique_id_r)
+        join identities as r on r.unique_id = greatest(s.unique_id_l, s.unique_id_r)
+        where s.match_probability < {MATCH_PROBABILITY}
+            and (least(s.unique_id_l, s.unique_id_r), greatest(s.unique_id_l, s.unique_id_r))
+                not in (select (unique_id_l, unique_id_r) from decisions)
+            and (l.hcn is null or r.hcn is null or l.hcn = r.hcn)
+        order by match_probability desc, unique_id_l, unique_id_r""").to_arrow_table()
+    write_parquet(queue, review_path(paths))
+    return queue.num_rows
+
+
+def decide(paths: DataPaths, left: str, right: str, decision: str, when: str) -> None:
+    """Record a data engineer's decision on a pair (restricted): ``same`` links it, ``different`` separates it, from
+    the next linkage on. Decisions are appended, never rewritten; the latest on a pair counts."""
+    if decision not in (SAME, DIFFERENT):
+        raise ValueError(f"a decision is {SAME!r} or {DIFFERENT!r}, not {decision!r}")
+    path = decisions_path(paths)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    new = not path.exists()
+    with path.open("a", encoding="utf-8", newline="") as handle:
+        if new:
+            handle.write("unique_id_l,unique_id_r,decision,decided_at\n")
+        handle.write(f"{left},{right},{decision},{when}\n")

@@ -96,3 +96,8 @@ def valid_hcn_sql(column: str) -> str:
 def normalised_text_sql(column: str) -> str:
     """Upper case, accents stripped, apostrophes, hyphens and spaces removed: Ó Néill, O'Neill -> ONEILL."""
     return f"regexp_replace(upper(strip_accents(coalesce({column}, ''))), '[^A-Z]', '', 'g')"
+
+
+def normalised_postcode_sql(column: str) -> str:
+    """Upper case, letters and digits only: bt12 4ab, BT124AB -> BT124AB (the digits tell districts apart)."""
+    return f"regexp_replace(upper(coalesce({column}, '')), '[^A-Z0-9]', '', 'g')"

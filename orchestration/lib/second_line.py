@@ -4,8 +4,9 @@ The gate should catch every row a warehouse test would refuse, but if one slips 
 not stop every provider's publication run after run. Every fact row carries ``last_submission_id``, the batch
 that carried its record's latest version, so a failed test on a column of a model names its batches: the test's
 own compiled query gives the failing values, and the model's rows holding them give the batches. Those are
-withdrawn (``Lifecycle.withdraw``), the events are aged again without their dates of birth, and the warehouse is
-built again without them. A test that names no batch (a test of a whole mart, say) still fails the run.
+withdrawn (``Lifecycle.withdraw``), the events are aged and the children linked again without their identifiers,
+and the warehouse is built again without them. A test that names no batch (a test of a whole mart, say) still
+fails the run.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from pathlib import Path
 import duckdb
 
 from orchestration.lib.ages import compute_event_ages
+from orchestration.lib.ingest import checked_key
 from orchestration.lib.lifecycle import Lifecycle
+from orchestration.lib.linkage import link_children
 from orchestration.lib.registry import Registry
 from orchestration.lib.settings import DataPaths
 
@@ -89,6 +92,7 @@ def withdraw_failing_batches(paths: DataPaths, target: Path) -> tuple[list[str],
                    "is published. Correct the file and send it again." for t in tests]
         lifecycle.withdraw(submission, reasons)
         withdrawn.append(submission.file_name)
-    if withdrawn:  # a withdrawn batch's dates of birth (a correction, say) no longer age anyone's events
+    if withdrawn:  # a withdrawn batch's identifiers (a corrected date of birth, say) no longer age or link anyone
         compute_event_ages(paths)
+        link_children(paths, checked_key(registry))
     return withdrawn, [t for t in failed if not t.batches]

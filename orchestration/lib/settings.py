@@ -55,9 +55,10 @@ class DataPaths:
         return self.root / "restricted" / "reports"
 
     @property
-    def birth_dates(self) -> Path:
-        """Each batch's dates of birth (restricted), for exact ages at events; see ``ages``."""
-        return self.root / "restricted" / "birth_dates"
+    def identities(self) -> Path:
+        """Each batch's children's identifiers (restricted): dates of birth for exact ages at events (``ages``),
+        names, postcode and HCN for linkage (``linkage``)."""
+        return self.root / "restricted" / "identities"
 
     @property
     def pending(self) -> Path:
@@ -101,7 +102,7 @@ class DataPaths:
         for folder in (self.landing, self.pending, self.current, self.superseded, self.quarantine,
                        self.warehouse.parent, self.published.parent):
             folder.mkdir(parents=True, exist_ok=True)
-        for restricted in (self.archive, self.reports.parent, self.reports, self.birth_dates):  # owner only
+        for restricted in (self.archive, self.reports.parent, self.reports, self.identities):  # owner only
             restricted.mkdir(parents=True, exist_ok=True)
             restricted.chmod(0o700)
         return self

@@ -128,6 +128,20 @@ class PersonFactory:
         self._weights = [float(s["weight"]) * (11 - int(s["deprivation_decile"])) ** deprivation_skew
                          for s in sectors]
         self._next_pid = 0
+        self._issued_hcns: set[str] = set()
+
+    def _unique(self, hcn: str) -> str:
+        """The HCN, or, if another person holds it already, the next free valid number after it: one number per
+        person, as the HCN index issues them, found without drawing again (the random stream, and so the
+        calibration, stays as it was)."""
+        number = int(hcn[:9])
+        while hcn in self._issued_hcns:
+            number = number + 1 if number < 399_999_999 else 320_000_000
+            check = hcn_check_digit(str(number))
+            if check is not None:
+                hcn = f"{number}{check}"
+        self._issued_hcns.add(hcn)
+        return hcn
 
     def sector(self) -> dict:
         return self.rng.choices(self.sectors, weights=self._weights)[0]
@@ -157,7 +171,7 @@ class PersonFactory:
             surname=rng.choice(surnames),
             date_of_birth=date_of_birth,
             sex=rng.choices("MFU", weights=(0.51, 0.485, 0.005))[0],
-            hcn=new_hcn(rng),
+            hcn=self._unique(new_hcn(rng)),
             sector=sector["postcode_sector"],
             postcode=postcode_in(rng, sector["postcode_sector"]),
             lgd=sector["lgd_code"],
