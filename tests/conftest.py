@@ -14,6 +14,11 @@ import duckdb
 import pytest
 
 from orchestration.cli import main
+from orchestration.lib.conform import Conformer
+from orchestration.lib.ingest import checked_key, ingest_landing
+from orchestration.lib.lifecycle import Lifecycle
+from orchestration.lib.registry import Registry
+from orchestration.lib.settings import DataPaths
 from sources.generator import generate
 
 SMALL_SEED = 11
@@ -57,6 +62,21 @@ def land_workforce_in_two(source: Path, landing: Path, later: bool) -> list[str]
             shutil.copy2(file, landing / file.parent.name / file.name)
             names.append(file.name)
     return names
+
+
+def land_and_accept(paths: DataPaths, files: dict[str, str]) -> None:
+    """Ingest the files and make their batches current (the gate's part is not under test here)."""
+    paths.landing.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (paths.landing / name).write_text(text, encoding="utf-8")
+    registry = Registry(paths.registry)
+    with Conformer(checked_key(registry)) as conformer:
+        ingest_landing(paths, registry, conformer, lambda name: True)
+    lifecycle = Lifecycle(paths, registry)
+    pending = [s for s in registry.all() if s.status == "pending"]
+    assert len(pending) == len(files), [(s.file_name, s.status, s.reasons) for s in registry.all()]
+    for submission in pending:
+        lifecycle.accept(submission)
 
 
 @pytest.fixture(scope="session")

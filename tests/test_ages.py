@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from conftest import land_and_accept
 
 from orchestration.lib.ages import compute_event_ages, event_ages_path
-from orchestration.lib.conform import Conformer
-from orchestration.lib.ingest import checked_key, ingest_landing
-from orchestration.lib.lifecycle import Lifecycle, identities_path
+from orchestration.lib.lifecycle import identities_path
 from orchestration.lib.registry import Registry
 from orchestration.lib.settings import DataPaths
 from sources.contract import contracts
@@ -40,21 +39,6 @@ MAY = {
 JUNE = {"BHSCT_children_2025-06.csv": CHILDREN + "C1,,Aoife,Byrne,2009-05-15,F,CATH,WHIT,N,en,N,BT12 4AB,active\n"}
 
 
-def _land_and_accept(paths: DataPaths, files: dict[str, str]) -> None:
-    """Ingest the files and make their batches current (the gate's part is not under test here)."""
-    paths.landing.mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
-        (paths.landing / name).write_text(text, encoding="utf-8")
-    registry = Registry(paths.registry)
-    with Conformer(checked_key(registry)) as conformer:
-        ingest_landing(paths, registry, conformer, lambda name: True)
-    lifecycle = Lifecycle(paths, registry)
-    pending = [s for s in registry.all() if s.status == "pending"]
-    assert len(pending) == len(files), [(s.file_name, s.status, s.reasons) for s in registry.all()]
-    for submission in pending:
-        lifecycle.accept(submission)
-
-
 def _ages(paths: DataPaths, feed: str) -> list[tuple[dt.date, int]]:
     """(event date, age) of every flagged event of the feed's current batches, joined back through the batch."""
     contract = contracts()[feed]
@@ -67,7 +51,7 @@ def _ages(paths: DataPaths, feed: str) -> list[tuple[dt.date, int]]:
 
 def test_events_are_aged_exactly_and_a_corrected_date_of_birth_corrects_them(data_dir: Path) -> None:
     paths = DataPaths(data_dir).ensure()
-    _land_and_accept(paths, MAY)
+    land_and_accept(paths, MAY)
     summary = compute_event_ages(paths)
     assert summary.without_birth_date == 0
     # the day before the 16th birthday is 15, the day itself 16; a leap-day baby is 12 on 28 February 2025
@@ -75,14 +59,14 @@ def test_events_are_aged_exactly_and_a_corrected_date_of_birth_corrects_them(dat
     assert [age for _, age in _ages(paths, "referrals")] == [12, 13, 15, 16]
     assert [age for _, age in _ages(paths, "family_support")] == [4, 5]
 
-    _land_and_accept(paths, JUNE)
+    land_and_accept(paths, JUNE)
     compute_event_ages(paths)
     assert [age for _, age in _ages(paths, "referrals")] == [12, 13, 16, 16]
 
 
 def test_identifiers_stay_in_the_restricted_zone(data_dir: Path) -> None:
     paths = DataPaths(data_dir).ensure()
-    _land_and_accept(paths, MAY)
+    land_and_accept(paths, MAY)
     compute_event_ages(paths)
     registry = Registry(paths.registry)
     kept = {s.feed: identities_path(paths, s.submission_id) for s in registry.all()}
@@ -106,7 +90,7 @@ def test_identifiers_stay_in_the_restricted_zone(data_dir: Path) -> None:
 
 def test_a_batch_ingested_before_dates_of_birth_were_kept_is_counted(data_dir: Path) -> None:
     paths = DataPaths(data_dir).ensure()
-    _land_and_accept(paths, MAY)
+    land_and_accept(paths, MAY)
     registry = Registry(paths.registry)
     children = next(s for s in registry.all() if s.feed == "children")
     identities_path(paths, children.submission_id).unlink()
@@ -121,7 +105,7 @@ def test_a_key_rotation_makes_the_kept_dates_of_birth_again(data_dir: Path, monk
     from orchestration.cli import main
 
     paths = DataPaths(data_dir).ensure()
-    _land_and_accept(paths, MAY)
+    land_and_accept(paths, MAY)
     children = next(s for s in Registry(paths.registry).all() if s.feed == "children")
     kept = identities_path(paths, children.submission_id)
     before = {r["person_ref"] for r in pq.read_table(kept).to_pylist()}
@@ -142,8 +126,8 @@ def test_a_batch_withdrawn_by_the_second_line_no_longer_ages_anyone(data_dir: Pa
     from orchestration.lib import second_line
 
     paths = DataPaths(data_dir).ensure()
-    _land_and_accept(paths, MAY)
-    _land_and_accept(paths, JUNE)
+    land_and_accept(paths, MAY)
+    land_and_accept(paths, JUNE)
     compute_event_ages(paths)
     assert [age for _, age in _ages(paths, "referrals")] == [12, 13, 16, 16]
     (june,) = [s for s in Registry(paths.registry).all("accepted") if s.file_name in JUNE]

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from conftest import land_and_accept
 
-from orchestration.lib.conform import Conformer
-from orchestration.lib.ingest import checked_key, ingest_landing
-from orchestration.lib.lifecycle import Lifecycle
+from orchestration.lib.ingest import checked_key
 from orchestration.lib.linkage import (
     DIFFERENT,
     SAME,
@@ -53,22 +52,10 @@ FILES = {
 }
 
 
-def _land_and_accept(paths: DataPaths, files: dict[str, str]) -> None:
-    paths.landing.mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
-        (paths.landing / name).write_text(text, encoding="utf-8")
-    registry = Registry(paths.registry)
-    with Conformer(checked_key(registry)) as conformer:
-        ingest_landing(paths, registry, conformer, lambda name: True)
-    lifecycle = Lifecycle(paths, registry)
-    for submission in [s for s in registry.all() if s.status == "pending"]:
-        lifecycle.accept(submission)
-
-
 @pytest.fixture
 def linked(data_dir: Path) -> tuple[DataPaths, bytes, dict]:
     paths = DataPaths(data_dir).ensure()
-    _land_and_accept(paths, FILES)
+    land_and_accept(paths, FILES)
     key = checked_key(Registry(paths.registry))
     summary = link_children(paths, key)
     assert (summary.identities, summary.without_identities) == (6, 0)
