@@ -24,6 +24,10 @@
             'ind_children_in_need_interpreter',
             'ind_family_support_advocacy',
             'ind_family_support_needs_identified',
+            'ind_early_help_then_referred_12m',
+            'ind_early_help_then_registered_12m',
+            'ind_early_help_then_looked_after_12m',
+            'ind_admissions_after_early_help_24m',
         ],
         'mart_service_performance': [
             'ind_median_days_to_decision',

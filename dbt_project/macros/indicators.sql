@@ -140,3 +140,97 @@
     {{ start_date }} <= {{ periods }}.period_end
     and ({{ end_date }} is null or {{ end_date }} > {{ periods }}.period_end)
 {%- endmacro %}
+
+{% macro early_help_starts() -%}
+    {#- Every start of early help (spec §3.11, §3.13): a family support referral through a hub, or a Sure Start
+        registration, with its child, the child's age at the start and the provider. -#}
+    select
+        'family_support|' || referral_key as unit_key,
+        provider_code,
+        child_key,
+        referral_date as start_date,
+        age_at_referral as age
+    from {{ ref('fct_family_support_referrals') }}
+
+    union all
+
+    select
+        'sure_start|' || registration_key,
+        provider_code,
+        child_key,
+        registration_date,
+        age_at_registration
+    from {{ ref('fct_sure_start_registrations') }}
+{%- endmacro %}
+
+{% macro early_help_then(indicator, outcomes_model, outcome_date) -%}
+    {#- Per cent of early help started in the period a year before this one whose child then came to the Trust
+        service ``outcomes_model`` describes (an event on ``outcome_date``) within the 12 months after the
+        start; aged at the start. The cohort is a year behind, so every start's 12 months are seen by the
+        period's end: each start is a unit, and a year's starts are its four quarters'. -#}
+    with periods as (
+
+        select * from {{ ref('dim_reporting_periods') }}
+
+    ),
+
+    early_help as (
+
+        {{ early_help_starts() }}
+
+    ),
+
+    outcomes as (
+
+        select child_key, {{ outcome_date }} as outcome_date from {{ ref(outcomes_model) }}
+
+    ),
+
+    cohort as (
+
+        select
+            early_help.*,
+            periods.period_type,
+            periods.quarter_label,
+            periods.period_start,
+            periods.period_end,
+            periods.population_year
+        from early_help
+        inner join periods
+            on early_help.start_date
+            between cast({{ dbt.dateadd('month', -12, 'periods.period_start') }} as date)
+            and cast({{ dbt.dateadd('month', -12, 'periods.period_end') }} as date)
+
+    ),
+
+    judged as (
+
+        select
+            cohort.unit_key,
+            cohort.provider_code,
+            cohort.child_key,
+            cohort.age,
+            cohort.period_type,
+            cohort.quarter_label,
+            cohort.period_start,
+            cohort.period_end,
+            cohort.population_year,
+            max(case when outcomes.child_key is not null then 1 else 0 end) as came_to_the_service
+        from cohort
+        left join outcomes
+            on cohort.child_key = outcomes.child_key
+            and outcomes.outcome_date > cohort.start_date
+            and outcomes.outcome_date <= cast({{ dbt.dateadd('month', 12, 'cohort.start_date') }} as date)
+        group by
+            cohort.unit_key, cohort.provider_code, cohort.child_key, cohort.age, cohort.period_type,
+            cohort.quarter_label, cohort.period_start, cohort.period_end, cohort.population_year
+
+    )
+
+    select
+        {{ indicator_unit(
+            indicator, 'judged.unit_key', 'judged.child_key', 'judged.age', numerator='judged.came_to_the_service',
+            provider_code='judged.provider_code', periods='judged'
+        ) }}
+    from judged
+{%- endmacro %}
