@@ -262,11 +262,11 @@ def _linkage_report(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     try:
-        results = measure(paths, truth, checked_key(Registry(paths.registry)))
+        measured = measure(paths, truth, checked_key(Registry(paths.registry)))
     except FileNotFoundError as error:
         print(f"cdw linkage-report: {error}", file=sys.stderr)
         return 2
-    print(report(results))
+    print(report(measured))
     return 0
 
 

@@ -21,7 +21,15 @@ from orchestration.lib.linkage import (
     person_keys_path,
     review_path,
 )
-from orchestration.lib.linkage_quality import EXACT, PROBABILISTIC, LinkageQuality, measure, report
+from orchestration.lib.linkage_quality import (
+    EXACT,
+    PROBABILISTIC,
+    LinkageQuality,
+    match_weight_chart,
+    match_weights,
+    measure,
+    report,
+)
 from orchestration.lib.registry import Registry
 from orchestration.lib.settings import DataPaths
 from sources.generator.people import hcn_check_digit
@@ -100,6 +108,8 @@ def test_a_child_keeps_their_key_and_a_decision_counts(linked: tuple) -> None:
     assert {r["link_method"] for r in rejoined} >= {"reviewed"}
     with pytest.raises(ValueError):
         decide(paths, pair[0], pair[1], "maybe", "2025-02-03T09:00:00")
+    with pytest.raises(ValueError, match="not a record"):
+        decide(paths, pair[0], "children,BHSCT,C1", SAME, "2025-02-03T09:00:00")  # a comma would break the file
 
 
 def test_clusters_are_connected_components_and_keys_follow_most_of_their_records() -> None:
@@ -136,15 +146,31 @@ def test_quality_is_measured_pair_by_pair_against_the_truth(linked: tuple, tmp_p
                      "BHSCT,children,C1,1\nBHSCT,children,C2,2\nBHSCT,children,C3,3\n"
                      "VCS001,family_support,F1,1\nVCS001,family_support,F2,2\nVCS001,family_support,F3,4\n"
                      "WHSCT,children,NEVER_SENT,5\n", encoding="utf-8")
-    exact, probabilistic = measure(paths, truth, key)
+    measured = measure(paths, truth, key)
+    exact, probabilistic = measured.quality
     assert (exact.method, probabilistic.method) == (EXACT, PROBABILISTIC)
     assert (exact.records, exact.people, exact.true_pairs) == (6, 4, 2)
     assert (exact.keys, exact.linked_pairs, exact.correct_pairs) == (6, 0, 0)
     assert (exact.precision, exact.recall) == (1.0, 0.0)
     assert (probabilistic.keys, probabilistic.linked_pairs, probabilistic.correct_pairs) == (4, 2, 2)
     assert probabilistic.f1 == pytest.approx(1.0)
-    text = report([exact, probabilistic])
+    # three Trust children and three hub children, four children in all: the exact match counts six
+    counted = {c.population: (c.truly, c.by_method[EXACT], c.by_method[PROBABILISTIC]) for c in measured.children}
+    assert counted == {"children known to the Trusts": (3, 3, 3), "children with early help": (3, 3, 3),
+                       "all children named": (4, 6, 4)}
+    text = report(measured)
     assert "6 records of 4 children" in text and "recall 100.00%" in text
+    assert "all children named: 4 in truth; exact match (spec section 5) 6 (+50.00%)" in text
+    assert "Match weights of the model" in text
+
+
+def test_the_match_weights_are_the_models_own() -> None:
+    weights = {(comparison, label): weight for comparison, label, weight in match_weights()}
+    assert weights[("date_of_birth", "Exact match on date_of_birth")] > 5  # agreeing on a birthday links
+    assert weights[("hcn", "All other comparisons")] < -20  # two different HCNs are two children
+    assert ("date_of_birth", "day and month transposed") in weights
+    chart = match_weight_chart()
+    assert chart.count("\n") == len(weights) and "#" in chart and "=" in chart
 
 
 def test_pairs_count_a_false_link_against_precision() -> None:

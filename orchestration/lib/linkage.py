@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +41,7 @@ MATCH_PROBABILITY = 0.99  # at or above: the same child
 REVIEW_PROBABILITY = 0.80  # from here to MATCH_PROBABILITY: a data engineer decides
 TRAINING_SEED = 20240331
 SAME, DIFFERENT = "same", "different"
+RECORD_ID = re.compile(r"[a-z_]+\|[A-Za-z0-9]+\|[0-9a-f]{64}")  # feed|provider|keyed reference
 PERSON_KEYS_SCHEMA = pa.schema([("feed", pa.string()), ("provider_code", pa.string()), ("person_ref", pa.string()),
                                 ("person_key", pa.string()), ("link_method", pa.string())])
 log = logging.getLogger(__name__)
@@ -196,7 +198,7 @@ def train(paths: DataPaths, target: Path = MODEL) -> Path:
 
 def predict(con: duckdb.DuckDBPyConnection, model: Path = MODEL) -> None:
     """Create the table ``scored``: each proposed pair at or above ``REVIEW_PROBABILITY``, with its probability
-    and whether both records carry a valid HCN and whether they agree."""
+    and both records' HCNs (two valid HCNs that differ are never one child)."""
     if con.execute("select count(*) from identities").fetchall()[0][0] < 2:
         con.execute("create or replace table scored (unique_id_l varchar, unique_id_r varchar, "
                     "match_probability double, hcn_l varchar, hcn_r varchar)")
@@ -377,6 +379,9 @@ def decide(paths: DataPaths, left: str, right: str, decision: str, when: str) ->
     the next linkage on. Decisions are appended, never rewritten; the latest on a pair counts."""
     if decision not in (SAME, DIFFERENT):
         raise ValueError(f"a decision is {SAME!r} or {DIFFERENT!r}, not {decision!r}")
+    for record in (left, right):
+        if not RECORD_ID.fullmatch(record):
+            raise ValueError(f"{record!r} is not a record as the review queue names one (feed|provider|reference)")
     path = decisions_path(paths)
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     new = not path.exists()
