@@ -63,6 +63,9 @@ POINTS = [
     ("gate: decided, files not yet moved", "orchestration.lib.lifecycle", "Lifecycle.place", "before", 60),
     ("gate: inside Great Expectations", "orchestration.lib.quality", "run_suite", "before", 15),
     ("ages: before the events are aged", "orchestration.lib.ages", "compute_event_ages", "before", 1),
+    # the keys given kept (restricted), the warehouse's person keys not yet written
+    ("linkage: keys kept, not yet written for the warehouse", "orchestration.lib.linkage", "write_parquet",
+     "after", 1),
     ("dbt: while building", "dagster_dbt.core.dbt_cli_event", "DbtCliEventMessage.to_default_asset_events",
      "before", 80),
     ("publish: while copying tables", "orchestration.lib.publish", "_lit", "before", 40),
