@@ -292,7 +292,11 @@ def _linkage_review(args: argparse.Namespace) -> int:
     if args.same or args.different:
         left, right = args.same or args.different
         when = dt.datetime.now().isoformat(timespec="seconds")
-        decide(paths, left, right, "same" if args.same else "different", when)
+        try:
+            decide(paths, left, right, "same" if args.same else "different", when)
+        except ValueError as error:
+            print(f"cdw linkage-review: {error}", file=sys.stderr)
+            return 2
         print(f"Recorded: {left} and {right} are {'the same child' if args.same else 'different children'} "
               "(from the next run on)")
         return 0
@@ -489,8 +493,9 @@ def main(argv: list[str] | None = None) -> int:
     train.set_defaults(handler=_linkage_train)
     review = commands.add_parser("linkage-review", help="list the pairs of records the linkage is unsure of, or "
                                                         "decide one (restricted: shows identifiers)")
-    review.add_argument("--same", nargs=2, metavar=("LEFT", "RIGHT"), help="the two records are one child")
-    review.add_argument("--different", nargs=2, metavar=("LEFT", "RIGHT"), help="the two records are two children")
+    decision = review.add_mutually_exclusive_group()
+    decision.add_argument("--same", nargs=2, metavar=("LEFT", "RIGHT"), help="the two records are one child")
+    decision.add_argument("--different", nargs=2, metavar=("LEFT", "RIGHT"), help="the two records are two children")
     review.add_argument("--limit", type=int, default=20, help="how many pairs to list (default 20)")
     review.set_defaults(handler=_linkage_review)
     query = commands.add_parser("query", help="run SQL against the published (read-only) analytics database")

@@ -182,3 +182,15 @@ def test_pairs_count_a_false_link_against_precision() -> None:
 def test_no_truth_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="no truth file"):
         measure(DataPaths(tmp_path), tmp_path / "missing.csv", b"k" * 32)
+
+
+def test_the_review_command_lists_the_queue_and_refuses_a_record_it_does_not_name(
+        linked: tuple, capsys: pytest.CaptureFixture) -> None:
+    from orchestration.cli import main
+
+    assert main(["linkage-review"]) == 0
+    assert "wait for a decision" in capsys.readouterr().out
+    assert main(["linkage-review", "--same", "children,BHSCT,C1", "family_support|VCS001|" + "0" * 64]) == 2
+    assert "not a record" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["linkage-review", "--same", "a", "b", "--different", "a", "b"])
