@@ -23,7 +23,6 @@ restricted identities (``cdw linkage-train``); the one shipped was trained on th
 from __future__ import annotations
 
 import json
-import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,7 +43,6 @@ SAME, DIFFERENT = "same", "different"
 RECORD_ID = re.compile(r"[a-z_]+\|[A-Za-z0-9]+\|[0-9a-f]{64}")  # feed|provider|keyed reference
 PERSON_KEYS_SCHEMA = pa.schema([("feed", pa.string()), ("provider_code", pa.string()), ("person_ref", pa.string()),
                                 ("person_key", pa.string()), ("link_method", pa.string())])
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
