@@ -12,12 +12,13 @@ DAGSTER_HOME_DIR := $(CURDIR)/data/dagster_home
 # The demo always works on its own synthetic data root, whatever the environment points at.
 DEMO_ENV := CDW_DATA_DIR=$(CURDIR)/data CDW_LANDING_DIR=$(CURDIR)/data/landing CDW_ALLOW_DEMO_KEY=1
 
-.PHONY: install demo test lint ui clean dagster-home bench-gate bench bench-disclosure spark-check
+.PHONY: install demo test lint ui docs clean dagster-home bench-gate bench bench-disclosure spark-check
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml constraints.txt package.json package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev,spark]"
+	npm ci --no-audit --no-fund --silent
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -47,6 +48,15 @@ test: lint
 # on the same batches, and every table compared with DuckDB's row for row. Called by .ci/run after `make test`.
 spark-check: $(STAMP)
 	$(BIN)/pytest -m spark tests/spark
+
+# dbt's docs (every model, column, source type and the exposures: the published database and the extract) in
+# target/docs, and the Great Expectations Data Docs index of every gate run under data/gx. Serve dbt's with
+# `.venv/bin/dbt docs serve --project-dir . --profiles-dir dbt_project --target-path target/docs`.
+docs: $(STAMP)
+	mkdir -p data/warehouse
+	$(DEMO_ENV) $(BIN)/dbt docs generate --project-dir . --profiles-dir dbt_project --target-path target/docs \
+		--log-path logs --quiet
+	$(DEMO_ENV) $(BIN)/cdw docs
 
 ui: $(STAMP) dagster-home
 	$(DEMO_ENV) DAGSTER_HOME=$(DAGSTER_HOME_DIR) $(BIN)/dagster dev -m orchestration.definitions

@@ -138,6 +138,11 @@ def _spark_location(feed: str) -> str:
             "if target.type == 'spark' else '" + feed + "' }}")
 
 
+# The type each contract column type has in a Parquet batch (conform.typed_sql), as dbt's docs show it.
+BATCH_DATA_TYPES = {"id": "varchar", "text": "varchar", "code": "varchar", "codes": "varchar", "yn": "varchar",
+                    "date": "date", "decimal": "double", "integer": "bigint", "boolean": "boolean"}
+
+
 def sources_yaml() -> dict:
     tables = []
     for contract in contracts().values():
@@ -146,7 +151,8 @@ def sources_yaml() -> dict:
             "description": f"{contract.description} Accepted, pseudonymised batches.",
             "identifier": _spark_location(contract.feed),
             "config": {"meta": {"dagster": {"asset_key": ["batches", contract.feed]}}},
-            "columns": [{"name": n, "description": d} for n, _, d in contract.batch_columns()],
+            "columns": [{"name": n, "data_type": BATCH_DATA_TYPES[t], "description": d}
+                        for n, t, d in contract.batch_columns()],
         })
     return {"version": 2, "sources": [{
         "name": "batches",
@@ -177,12 +183,13 @@ def sources_yaml() -> dict:
                            "if target.type == 'spark' else 'event_ages' }}"),
             "config": {"meta": {"dagster": {"asset_key": ["batches", "event_ages"]}}},
             "columns": [
-                {"name": "provider_code", "description": "Provider whose record the event is."},
-                {"name": "person_ref", "description": (
+                {"name": "provider_code", "data_type": "varchar", "description": "Provider whose record the event is."},
+                {"name": "person_ref", "data_type": "varchar", "description": (
                     "The person aged: the keyed child reference (child_ref) of a Trust's child, or the record's "
                     "own keyed id where the record carries the date of birth (Sure Start, family support).")},
-                {"name": "event_date", "description": "The event's date."},
-                {"name": "age", "description": "Whole years from the date of birth to the event date."},
+                {"name": "event_date", "data_type": "date", "description": "The event's date."},
+                {"name": "age", "data_type": "integer",
+                 "description": "Whole years from the date of birth to the event date."},
             ],
         }],
     }, {
@@ -200,14 +207,14 @@ def sources_yaml() -> dict:
                            "if target.type == 'spark' else 'person_keys' }}"),
             "config": {"meta": {"dagster": {"asset_key": ["batches", "person_keys"]}}},
             "columns": [
-                {"name": "feed", "description": "The feed of the record."},
-                {"name": "provider_code", "description": "Provider whose record it is."},
-                {"name": "person_ref", "description": (
+                {"name": "feed", "data_type": "varchar", "description": "The feed of the record."},
+                {"name": "provider_code", "data_type": "varchar", "description": "Provider whose record it is."},
+                {"name": "person_ref", "data_type": "varchar", "description": (
                     "The record's keyed reference: child_ref of a Trust's child, or the record's own keyed id "
                     "(Sure Start registration, family support referral).")},
-                {"name": "person_key", "description": "The child's person key (keyed hash), the same for every "
-                                                      "record linked to the child."},
-                {"name": "link_method", "description": (
+                {"name": "person_key", "data_type": "varchar", "description": (
+                    "The child's person key (keyed hash), the same for every record linked to the child.")},
+                {"name": "link_method", "data_type": "varchar", "description": (
                     "How the record was linked: hcn (the same valid HCN as another record), reviewed (a data "
                     "engineer's decision), probabilistic (the model), or unlinked (no other record).")},
             ],

@@ -36,7 +36,7 @@ def test_lineage_from_each_trust_feed_to_the_mart_and_publication() -> None:
     upstream_of_mart = _ancestors(graph, mart)
     for trust in TRUSTS:
         for feed in ("children", "referrals"):
-            assert dg.AssetKey(["ingest", trust, feed]) in upstream_of_mart
+            assert dg.AssetKey(["ingest", trust, f"{trust}_{feed}"]) in upstream_of_mart
     assert mart in _ancestors(graph, published)
 
 
@@ -61,3 +61,39 @@ def test_a_failed_dbt_build_names_every_node_that_failed_unit_tests_too(tmp_path
     assert unsuccessful_nodes(tmp_path) == ["not_null_fct_referrals_child_key",
                                             "ind_referrals.counts_each_referral_once", "mart_indicators"]
     assert unsuccessful_nodes(tmp_path / "missing") == []
+
+
+def test_the_asset_graph_names_whose_feed_each_ingest_asset_takes() -> None:
+    """The lineage shows a key's last part: it names the provider (a Trust, or every project or organisation of a
+    type), so five Trusts' referrals are five differently named nodes, each described with the provider's name."""
+    from orchestration.lib.ingest import provider_names
+
+    graph = defs.resolve_asset_graph()
+    ingest = [k for k in graph.get_all_asset_keys() if k.path[0] == "ingest" and len(k.path) == 3]
+    shown = [k.path[-1] for k in ingest]
+    assert len(set(shown)) == len(shown), "two ingest assets show the same name in the asset graph"
+    names = provider_names()
+    for key in ingest:
+        source, label = key.path[1], key.path[2]
+        assert label.startswith({"sure_start": "sure_start_projects_", "vcs": "vcs_organisations_"}.get(
+            source, f"{source}_")), key
+        description = graph.get(key).description or ""
+        if source.upper() in names:
+            assert names[source.upper()] in description, (key, description)
+    for trust in TRUSTS:
+        assert dg.AssetKey(["ingest", trust, f"{trust}_referrals"]) in ingest
+
+
+def test_the_gate_check_shows_its_own_run_and_links_its_data_docs(tmp_path: Path) -> None:
+    from orchestration.defs.ingest import gate_metadata
+
+    quiet = gate_metadata([], [], [], [], [], {})
+    assert quiet == {"this_run": "no new batch to check"}  # no figure of 0 drawn between two real runs
+    page = tmp_path / "validations" / "referrals_batch" / "run" / "page.html"
+    busy = gate_metadata([1, 2, 3], [4], ["BHSCT_referrals_2025-01.csv: rejected: bad header"], ["4: rule R1"],
+                         [], {"referrals_batch": str(page)})
+    assert (busy["batches_checked"], busy["batches_accepted"], busy["batches_quarantined"],
+            busy["files_refused_at_ingest"]) == (4, 3, 1, 1)
+    link = busy["data_docs_referrals_batch"]
+    assert isinstance(link, dg.UrlMetadataValue) and link.url == page.as_uri()
+    assert "BHSCT_referrals_2025-01.csv" in busy["failures"].md_str

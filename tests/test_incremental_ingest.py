@@ -51,7 +51,7 @@ def test_one_new_month_for_one_trust_processes_only_that_submission(loaded: Path
     (request,) = result.run_requests
     selected = set(request.asset_selection)
     ingest_selected = {k for k in selected if k.path[0] == "ingest"}
-    assert ingest_selected == {dg.AssetKey(["ingest", "bhsct", "referrals"])}
+    assert ingest_selected == {dg.AssetKey(["ingest", "bhsct", "bhsct_referrals"])}
     assert dg.AssetKey(["published", "analytics"]) in selected
     assert dg.AssetKey(["batches", "children"]) not in selected
 
@@ -60,8 +60,8 @@ def test_one_new_month_for_one_trust_processes_only_that_submission(loaded: Path
         asset_selection=list(request.asset_selection), instance=dg.DagsterInstance.ephemeral())
     assert run.success
     steps = {e.step_key for e in run.all_events if e.event_type_value == "STEP_SUCCESS"}
-    assert {s for s in steps if s.startswith("ingest")} == {"ingest__bhsct__referrals",
-                                                             "ingest__bhsct__referrals_quality_gate"}
+    assert {s for s in steps if s.startswith("ingest")} == {"ingest__bhsct__bhsct_referrals",
+                                                             "ingest__bhsct__bhsct_referrals_quality_gate"}
     new = [s for s in Registry(loaded / "restricted" / "registry.sqlite").all() if s.submission_id not in before]
     assert [(s.file_name, s.status) for s in new] == [("BHSCT_referrals_2025-01.csv", "accepted")]
     with duckdb.connect(str(loaded / "published" / "analytics.duckdb"), read_only=True) as con:

@@ -36,3 +36,24 @@ def test_every_sql_model_has_its_yaml() -> None:
     described = {model["name"] for _, model in _models()}
     missing = sorted(p.stem for p in MODELS.rglob("*.sql") if p.stem not in described)
     assert not missing, f"models without a YAML description: {missing}"
+
+
+def test_the_published_database_exposure_lists_every_published_model() -> None:
+    """dbt's docs draw the lineage to the published database from its exposure: it must name every model that
+    publish copies (a dim_, fct_ or mart_ model), and the extract's exposure what the extract reads."""
+    import yaml
+
+    from orchestration.lib.publish import PUBLISHED_PREFIXES
+
+    models_dir = Path(__file__).parents[1] / "dbt_project" / "models"
+    exposures = {e["name"]: e for e in yaml.safe_load(
+        (models_dir / "marts" / "_exposures.yml").read_text(encoding="utf-8"))["exposures"]}
+    published = {p.stem for p in models_dir.rglob("*.sql") if p.stem.startswith(PUBLISHED_PREFIXES)}
+    named = {ref.removeprefix("ref('").removesuffix("')")
+             for ref in exposures["published_analytics_database"]["depends_on"]}
+    assert named == published
+    extract = (Path(__file__).parents[1] / "orchestration" / "lib" / "extract.py").read_text(encoding="utf-8")
+    workbook = (Path(__file__).parents[1] / "orchestration" / "lib" / "workbook.py").read_text(encoding="utf-8")
+    for ref in exposures["commissioner_quarterly_extract"]["depends_on"]:
+        model = ref.removeprefix("ref('").removesuffix("')")
+        assert f"from {model}" in extract + workbook or f"join {model}" in extract, model

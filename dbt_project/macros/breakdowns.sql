@@ -24,7 +24,13 @@
 {% macro published_languages() -%}
     {#- The first languages published on their own (spec 3.1's: English, Irish and the languages most spoken by
         children new to Northern Ireland); any other is 'other', none recorded 'unknown'. -#}
-    {{ return(['en', 'ga', 'pl', 'lt', 'ar', 'pt', 'ro']) }}
+    {{ return(published_language_labels() | map('first') | list) }}
+{%- endmacro %}
+
+{% macro published_language_labels() -%}
+    {#- The first languages published on their own, with the names a reader sees. -#}
+    {{ return([('en', 'English'), ('ga', 'Irish'), ('pl', 'Polish'), ('lt', 'Lithuanian'), ('ar', 'Arabic'),
+               ('pt', 'Portuguese'), ('ro', 'Romanian')]) }}
 {%- endmacro %}
 
 {% macro first_language(column) -%}

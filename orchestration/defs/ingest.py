@@ -11,11 +11,19 @@ Adding a provider (a row in ``ref_providers``) or a feed (a contract, then
 """
 
 from collections.abc import Callable
+from pathlib import Path
 
 import dagster as dg
 
 from orchestration.lib.conform import Conformer
-from orchestration.lib.ingest import IngestSummary, checked_key, ingest_landing, is_known_submission, providers_by_type
+from orchestration.lib.ingest import (
+    IngestSummary,
+    checked_key,
+    ingest_landing,
+    is_known_submission,
+    provider_names,
+    providers_by_type,
+)
 from orchestration.lib.lifecycle import empty_batch_path, ensure_empty_batch, writing
 from orchestration.lib.parse import FILE_NAME
 from orchestration.lib.progress import report
@@ -28,9 +36,23 @@ from sources.contract import Contract, birth_date_feed, contracts
 ASSET_PER_PROVIDER = {"trust": True, "sure_start": False, "vcs": False}
 
 
+# What an asset serving every provider of a type is called in the asset graph.
+ALL_OF_TYPE = {"sure_start": "sure_start_projects", "vcs": "vcs_organisations"}
+
+
 def ingest_key(source: str, feed: str) -> dg.AssetKey:
-    """``source`` is a provider code, or a provider type where one asset serves all its providers."""
-    return dg.AssetKey(["ingest", source.lower(), feed])
+    """``source`` is a provider code, or a provider type where one asset serves all its providers. The asset
+    graph shows a key's last part, so it names the provider as well as the feed (bhsct_referrals)."""
+    who = ALL_OF_TYPE.get(source, source.lower())
+    return dg.AssetKey(["ingest", source.lower(), f"{who}_{feed}"])
+
+
+def source_name(source: str) -> str:
+    """The provider's name (a Trust's), or who an asset serving a whole provider type takes submissions from."""
+    names = provider_names()
+    if source in names:
+        return names[source]
+    return f"every {source.replace('_', ' ')} provider ({len(providers_by_type().get(source, []))})"
 
 
 def batches_key(feed: str) -> dg.AssetKey:
@@ -45,8 +67,9 @@ def _ingest_asset(source: str, providers: list[str], contract: Contract) -> dg.A
         key=ingest_key(source, feed),
         group_name="ingest",
         kinds={"python", "parquet"},
-        description=f"{source}'s {feed} submissions: archived, parsed, checked against the {feed} contract and "
-                    "pseudonymised into pending Parquet batches.",
+        tags={"provider": source.lower()},
+        description=f"{feed} submissions of {source_name(source)} ({source}): archived, parsed, checked against "
+                    f"the {feed} contract and pseudonymised into pending Parquet batches.",
     )
     def ingest(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         summary = run_intake(context, lambda name: name.startswith(prefixes))
@@ -69,7 +92,8 @@ def _gate_check(source: str, providers: list[str], contract: Contract) -> dg.Ass
 
     @dg.asset_check(asset=ingest_key(source, feed), name="quality_gate", blocking=True, pool="quality_gate",
                     description=f"Great Expectations suites {feed}_batch and {feed}_batch_measures (the contract and "
-                                "the rule catalogue) on each new {source} batch. A batch that fails is quarantined "
+                                f"the rule catalogue) on each new {feed} batch of {source_name(source)}. A batch that "
+                                "fails is quarantined "
                                 "with its reasons and the check warns; every other batch goes on to be published. "
                                 "The check fails (and blocks) only when the gate itself cannot run. Its Data Docs "
                                 "pages are built by the data_docs asset of the same run.")
@@ -92,15 +116,28 @@ def _gate_check(source: str, providers: list[str], contract: Contract) -> dg.Ass
         return dg.AssetCheckResult(
             passed=not summary.quarantined and not refused,
             severity=dg.AssetCheckSeverity.WARN,
-            metadata={
-                "batches_accepted": len(summary.accepted),
-                "failures": dg.MetadataValue.md("\n".join(f"- {f}" for f in summary.failures + refused) or "none"),
-                "warnings": dg.MetadataValue.md("\n".join(f"- {w}" for w in summary.warnings) or "none"),
-                **{f"data_docs_{name}": dg.MetadataValue.path(page) for name, page in summary.docs.items()},
-            },
+            metadata=gate_metadata(summary.accepted, summary.quarantined, refused, summary.failures,
+                                   summary.warnings, summary.docs),
         )
 
     return gate
+
+
+def gate_metadata(accepted: list, quarantined: list, refused: list[str], failures: list[str], warnings: list[str],
+                  docs: dict[str, str]) -> dict[str, object]:
+    """The check's metadata: this run's own figures, and a link to each suite's Data Docs page. A run with nothing
+    new to check records no figure at all, so the UI's plots of the figures do not drop to 0 between batches."""
+    if not accepted and not quarantined and not refused:
+        return {"this_run": "no new batch to check"}
+    return {
+        "batches_checked": len(accepted) + len(quarantined),
+        "batches_accepted": len(accepted),
+        "batches_quarantined": len(quarantined),
+        "files_refused_at_ingest": len(refused),
+        "failures": dg.MetadataValue.md("\n".join(f"- {f}" for f in failures + refused) or "none"),
+        "warnings": dg.MetadataValue.md("\n".join(f"- {w}" for w in warnings) or "none"),
+        **{f"data_docs_{suite}": dg.MetadataValue.url(Path(page).as_uri()) for suite, page in docs.items()},
+    }
 
 
 def _batches_asset(contract: Contract, upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:

@@ -3,7 +3,7 @@
 ``build_extract`` writes ``<outbox>/<recipient>/<quarter>/`` with
 ``indicators.csv`` (tidy, one row per value, the matrix complete),
 ``metadata.csv`` (one row per indicator and unit), ``indicators.xlsx`` (an
-accessible workbook) and ``manifest.json``, and beside them ``<quarter>-report.html``, a readable
+accessible workbook, ``workbook.py``) and ``manifest.json``, and beside them ``<quarter>-report.html``, a readable
 report on system performance (``report.py``). Everything passes disclosure
 control first, together with everything released to the same recipient before
 (``release.py``), and neither the audit of this release nor the reader of all
@@ -35,6 +35,7 @@ from orchestration.lib.registry import Registry
 from orchestration.lib.release import unpublished_cells
 from orchestration.lib.report import build_report
 from orchestration.lib.settings import PROJECT_ROOT, DataPaths
+from orchestration.lib.workbook import Release, load_labels, write_workbook
 
 SPEC_UNITS = ("count", "percent", "rate_per_10000", "days", "gbp")
 DECIMALS = {"count": 0, "percent": 1, "rate_per_10000": 1, "days": 1, "gbp": 0}
@@ -49,9 +50,6 @@ BREAKDOWN_ORDER = ["total", "age_band", "sex", "religion", "ethnicity", "disabil
                    "referral_source", "category_of_abuse", "legal_status", "placement_type"]
 NI_AREA = ("N92000002", "Northern Ireland")
 RECIPIENT_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-# Workbook sheets: one per topic of the catalogue (dim_indicators.topic), in this order; a topic not listed here
-# comes after these, in alphabetical order.
-TOPIC_ORDER = ["Referrals", "Child_protection", "Looked_after", "Early_help", "Service_performance"]
 TITLE = "Children's social care and early help indicators, Northern Ireland"
 SOURCE = ("Regional children's data warehouse: monthly submissions of the five HSC Trusts and the Family Support "
           "Hubs' organisations, quarterly submissions of the Sure Start projects")
@@ -141,8 +139,8 @@ def _extract_row(record: tuple) -> ExtractRow:
     return ExtractRow(*measures, period_start=period_start, period_end=period_end, area_name=area_name, note=note)
 
 
-def row_order(con: duckdb.DuckDBPyConnection) -> Callable[[ExtractRow], tuple]:
-    """The extract's order: quarter first, then indicator, level, area, breakdown, and each breakdown's values in
+def place_order(con: duckdb.DuckDBPyConnection) -> Callable[[ExtractRow], tuple]:
+    """Where a value sits in a table: quarter first, then level, area, breakdown, and each breakdown's values in
     their published order (age bands and the official bands youngest or shortest first; a value outside the
     domain, such as an unknown end reason, last)."""
     value_rank = {(breakdown, value): rank for breakdown, value, rank in con.execute(
@@ -150,9 +148,19 @@ def row_order(con: duckdb.DuckDBPyConnection) -> Callable[[ExtractRow], tuple]:
 
     def key(row: ExtractRow) -> tuple:
         breakdown_rank = BREAKDOWN_ORDER.index(row.breakdown) if row.breakdown in BREAKDOWN_ORDER else 99
-        return (row.period_type != "quarter", row.indicator, row.unit, LEVEL_ORDER.get(row.geographic_level, 9),
-                row.area_code, breakdown_rank, row.breakdown,
-                value_rank.get((row.breakdown, row.breakdown_value), 10_000), row.breakdown_value)
+        return (row.period_type != "quarter", LEVEL_ORDER.get(row.geographic_level, 9), row.area_code,
+                breakdown_rank, row.breakdown, value_rank.get((row.breakdown, row.breakdown_value), 10_000),
+                row.breakdown_value)
+    return key
+
+
+def row_order(con: duckdb.DuckDBPyConnection) -> Callable[[ExtractRow], tuple]:
+    """The extract's order: quarter first, then indicator and unit, then the place in the table."""
+    place = place_order(con)
+
+    def key(row: ExtractRow) -> tuple:
+        period, *rest = place(row)
+        return (period, row.indicator, row.unit, *rest)
     return key
 
 
@@ -198,95 +206,15 @@ def _metadata(con: duckdb.DuckDBPyConnection, rows: list[ExtractRow]) -> list[li
     return records
 
 
-def load_topics(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """Each indicator's topic, from the catalogue."""
-    return dict(con.execute("select distinct indicator, topic from dim_indicators").fetchall())
-
-
-def write_workbook(path: Path, quarter: str, rows: list[ExtractRow], metadata: list[list[str]],
-                   release_date: dt.date, topics: dict[str, str]) -> None:
-    """An accessible workbook: cover, contents, notes, definitions and one table per topic (gptables)."""
-    import warnings
-
-    import gptables as gpt
-    import pandas as pd
-
-    start, end = quarter_bounds(quarter)
-    by_topic: dict[str, list[ExtractRow]] = {}
-    for row in rows:
-        by_topic.setdefault(topics[row.indicator], []).append(row)
-    instructions = ("This worksheet contains one table. Each row is one value; the Note column is empty where a "
-                    "value has no note. Notes are on the Notes worksheet.")
-    sheets = {}
-    for number, (topic, topic_rows) in enumerate(sorted(by_topic.items(), key=lambda t: _topic_rank(t[0])), 1):
-        frame = pd.DataFrame(
-            [[r.period_start, r.period_end, r.geographic_level, r.area_code, r.area_name, r.breakdown,
-              r.breakdown_value, r.indicator, r.unit, _cell(r.shown), r.note or None] for r in topic_rows],
-            columns=["Period start", "Period end", "Geographic level", "Area code", "Area name", "Breakdown",
-                     "Breakdown value", "Indicator", "Unit", "Value", "Note"])
-        sheets[topic] = gpt.GPTable(
-            table=frame,
-            table_name=f"table_{number}_{topic.lower()}",
-            title=f"Table {number}: {topic.replace('_', ' ').capitalize()}, {quarter} and the 12 months to "
-                  f"{end:%d %B %Y}$$areas$$",
-            subtitles=["Symbols: c suppressed, 0 true zero, z not applicable, x not available$$symbols$$",
-                       "Every value has passed statistical disclosure control$$control$$"],
-            instructions=instructions,
-            scope="Northern Ireland, Trusts and Local Government Districts",
-            source=SOURCE,
-        )
-    definitions = pd.DataFrame([[cell or "None" for cell in record] for record in metadata],
-                               columns=[c.replace("_", " ").capitalize() for c in METADATA_COLUMNS])
-    sheets["Definitions"] = gpt.GPTable(
-        table=definitions, table_name="indicator_definitions",
-        title=f"Table {len(sheets) + 1}: Definitions of the indicators$$definitions$$",
-        instructions="This worksheet contains one table: one row per indicator and unit, as in metadata.csv.",
-        source="Spec 7.2.1 of the regional data specification")
-    notes = pd.DataFrame({
-        "Note reference": ["areas", "symbols", "control", "definitions"],
-        "Note text": [
-            "Areas are the Trust and Local Government District where the child lives, except service performance, "
-            "which is by providing Trust. Northern Ireland includes children whose area is not known.",
-            " ".join(f"{symbol}: {meaning}" for symbol, meaning in disclosure.SYMBOLS.items()),
-            "No count from 1 to 4 is shown, and no suppressed value can be worked out from the totals (breakdowns "
-            "add up to their total; Trusts and LGDs add up to Northern Ireland). A percentage, rate or median on "
-            "fewer than 10 cases, or whose numerator is suppressed, is c.",
-            "Ages are whole years at the event (at the period end for counts at the period end). A child's "
-            "characteristics are their latest recorded values. Rates are per 10,000 children aged 0 to 17.",
-        ],
-    })
-    cover = gpt.Cover(
-        title=TITLE,
-        intro=[f"Period: {start:%d %B %Y} to {end:%d %B %Y} ({quarter}), and the 12 months to {end:%d %B %Y}.",
-               f"Release date: {release_date:%d %B %Y}."],
-        about=[f"Source: {SOURCE}.",
-               "Every value has passed statistical disclosure control; the symbols are explained on the Notes "
-               "worksheet and the indicators on the Definitions worksheet."],
-        contact=[CONTACT],
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # gptables' advice on empty cells: handled by instructions
-        workbook = gpt.produce_workbook(filename=str(path), sheets=sheets, cover=cover, notes_table=notes,
-                                        auto_width=False)
-    moment = dt.datetime.combine(release_date, dt.time())
-    workbook.set_properties({"title": TITLE, "subject": quarter, "created": moment})
-    workbook.close()
-
-
-def _topic_rank(topic: str) -> tuple[int, str]:
-    return (TOPIC_ORDER.index(topic), "") if topic in TOPIC_ORDER else (len(TOPIC_ORDER), topic)
-
-
-def _cell(shown: str) -> float | str:
-    try:
-        return float(shown)
-    except ValueError:
-        return shown
-
-
 def scheduled_release_date(quarter: str) -> dt.date:
     """The extract is due on the 10th day after the quarter ends; the workbook's cover carries that date."""
     return quarter_bounds(quarter)[1] + dt.timedelta(days=10)
+
+
+def next_release_date(quarter: str) -> dt.date:
+    """When the following quarter's extract is due (the cover's next release date)."""
+    following = quarter_bounds(quarter)[1] + dt.timedelta(days=1)
+    return scheduled_release_date(f"{following.year}-Q{(following.month - 1) // 3 + 1}")
 
 
 def build_extract(published: Path, outbox: Path, quarter: str, recipient: str = "niccy",
@@ -332,7 +260,8 @@ def build_extract(published: Path, outbox: Path, quarter: str, recipient: str = 
                                f"{problems[0]}")
         rows.sort(key=row_order(con))
         metadata = _metadata(con, rows)
-        topics = load_topics(con)
+        labels = load_labels(con)
+        places = place_order(con)
         run_id, published_at = con.execute(
             "select run_id, cast(published_at as varchar) from publication_runs").fetchone()
         batches = [dict(zip(("provider", "feed", "period", "checksum"), b, strict=True)) for b in con.execute(
@@ -349,8 +278,9 @@ def build_extract(published: Path, outbox: Path, quarter: str, recipient: str = 
         [r.period_start, r.period_end, r.geographic_level, r.area_code, r.area_name, r.breakdown,
          r.breakdown_value, r.indicator, r.unit, r.shown, r.note] for r in rows]), encoding="utf-8")
     (building / "metadata.csv").write_text(_csv_text(METADATA_COLUMNS, metadata), encoding="utf-8")
-    write_workbook(building / "indicators.xlsx", quarter, rows, metadata, scheduled_release_date(quarter),
-                   topics)
+    write_workbook(building / "indicators.xlsx", Release(quarter, scheduled_release_date(quarter),
+                                                         next_release_date(quarter), TITLE, SOURCE, CONTACT),
+                   rows, metadata, METADATA_COLUMNS, labels, places)
     files = {name: sha256_of(building / name) for name in ("indicators.csv", "metadata.csv", "indicators.xlsx")}
     start, end = quarter_bounds(quarter)
     manifest = {

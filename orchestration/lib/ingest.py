@@ -132,6 +132,12 @@ def providers_by_type() -> dict[str, list[str]]:
     return found
 
 
+def provider_names() -> dict[str, str]:
+    """Provider names by code, from the reference list of providers."""
+    with (SEEDS_DIR / "ref_providers.csv").open(encoding="utf-8") as fh:
+        return {row["provider_code"]: row["provider_name"] for row in csv.DictReader(fh)}
+
+
 @dataclass(frozen=True)
 class Received:
     """A file registered, archived and parsed, waiting to be conformed with the provider's other new files."""
