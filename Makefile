@@ -42,12 +42,12 @@ lint: $(STAMP)
 
 # Lint, unit tests, and an end-to-end run at scale 0.01 (which runs dbt build on that data).
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=15
 
 # The scale-out engine: the pipeline on DuckDB at scale 0.01, then `dbt build --target spark` (local Spark, Java 17)
 # on the same batches, and every table compared with DuckDB's row for row. Called by .ci/run after `make test`.
 spark-check: $(STAMP)
-	$(BIN)/pytest -m spark tests/spark
+	$(BIN)/pytest -m spark tests/spark --durations=5
 
 # dbt's docs (every model, column, source type and the exposures: the published database and the extract) in
 # target/docs, and the Great Expectations Data Docs index of every gate run under data/gx. Serve dbt's with

@@ -41,11 +41,18 @@ def _project_files() -> Iterator[Path]:
 
 
 def ensure_manifest() -> Path:
-    """Parse the dbt project if the cached manifest is missing or stale."""
+    """Parse the dbt project if the cached manifest is missing or stale. Each parse writes into a folder of its own
+    and the manifest is renamed into place, so two processes parsing at once never read half of one."""
     newest = max(p.stat().st_mtime for p in _project_files())
     if not MANIFEST.exists() or MANIFEST.stat().st_mtime < newest:
         os.environ.setdefault("DBT_LOG_PATH", str(PROJECT_ROOT / "target" / "logs"))
-        dbt_resource().cli(["parse", "--quiet"], target_path=MANIFEST.parent).wait()
+        MANIFEST.parent.mkdir(parents=True, exist_ok=True)
+        parsing = MANIFEST.parent / f".parse-{os.getpid()}-{time.monotonic_ns()}"
+        try:
+            dbt_resource().cli(["parse", "--quiet"], target_path=parsing).wait()
+            os.replace(parsing / MANIFEST.name, MANIFEST)
+        finally:
+            shutil.rmtree(parsing, ignore_errors=True)
     return MANIFEST
 
 
