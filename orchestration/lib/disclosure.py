@@ -43,6 +43,9 @@ SYMBOLS = {
                     "ages outside the population it is taken over).",
     NOT_AVAILABLE: "Not available: no data or no population estimate exist for this value.",
 }
+# The symbols as readers' outputs write them (the Analysis Function's guidance for spreadsheets): the workbook
+# and the report; a true zero stays a number. The CSV keeps the bare letters.
+BRACKETED = {SUPPRESSED: "[c]", NOT_AVAILABLE: "[x]", NOT_APPLICABLE: "[z]"}
 SMALLEST_SAFE_COUNT = 5
 SMALLEST_SAFE_DENOMINATOR = 10
 NI_LEVEL = "NI"

@@ -122,20 +122,23 @@ def _summarise(file_name: str, errors: pa.Table) -> list[str]:
 
 
 @functools.cache
+def _providers() -> list[dict[str, str]]:
+    """The reference list of providers (ref_providers)."""
+    with (SEEDS_DIR / "ref_providers.csv").open(encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
 def providers_by_type() -> dict[str, list[str]]:
     """Provider codes by provider type, from the reference list of providers."""
-    with (SEEDS_DIR / "ref_providers.csv").open(encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
     found: dict[str, list[str]] = {}
-    for row in rows:
+    for row in _providers():
         found.setdefault(row["provider_type"], []).append(row["provider_code"])
     return found
 
 
 def provider_names() -> dict[str, str]:
     """Provider names by code, from the reference list of providers."""
-    with (SEEDS_DIR / "ref_providers.csv").open(encoding="utf-8") as fh:
-        return {row["provider_code"]: row["provider_name"] for row in csv.DictReader(fh)}
+    return {row["provider_code"]: row["provider_name"] for row in _providers()}
 
 
 @dataclass(frozen=True)

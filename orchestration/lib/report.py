@@ -29,7 +29,7 @@ NI_COLOUR = "#0b0c0c"
 WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 760, 320, 64, 24, 36, 48
 QUARTERS_SHOWN = 8
 NI_CODE = "N92000002"
-SYMBOL_TEXT = {disclosure.SUPPRESSED: "[c]", disclosure.NOT_AVAILABLE: "[x]", disclosure.NOT_APPLICABLE: "[z]"}
+SYMBOL_TEXT = disclosure.BRACKETED
 NOT_RELEASED = "not released"
 
 Key = tuple[str, str, str, str, str, str]  # (indicator, unit, level, area, breakdown, value)

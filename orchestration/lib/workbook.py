@@ -25,9 +25,7 @@ import duckdb
 from orchestration.lib import disclosure
 from orchestration.lib.quarters import quarter_bounds
 
-# How the guidance writes each symbol in a spreadsheet; a true zero stays a number.
-SYMBOL_CELLS = {disclosure.SUPPRESSED: "[c]", disclosure.NOT_APPLICABLE: "[z]", disclosure.NOT_AVAILABLE: "[x]"}
-NOT_PUBLISHED_HERE = SYMBOL_CELLS[disclosure.NOT_APPLICABLE]
+NOT_PUBLISHED_HERE = disclosure.BRACKETED[disclosure.NOT_APPLICABLE]
 LEVEL_LABELS = {"NI": "Northern Ireland", "TRUST": "Trust", "LGD": "Local Government District"}
 UNIT_SUFFIX = {"count": " (number)", "rate_per_10000": "", "percent": " (%)", "days": "", "gbp": " (£)"}
 NUMBER_FORMATS = {"count": "#,##0", "percent": "0.0", "rate_per_10000": "0.0", "days": "0.0", "gbp": "#,##0"}
@@ -75,8 +73,8 @@ def load_labels(con: duckdb.DuckDBPyConnection) -> Labels:
 
 def cell(shown: str) -> float | str:
     """A released value as a spreadsheet cell: a number, or the symbol as the guidance writes it."""
-    if shown in SYMBOL_CELLS:
-        return SYMBOL_CELLS[shown]
+    if shown in disclosure.BRACKETED:
+        return disclosure.BRACKETED[shown]
     return float(shown)
 
 
@@ -155,8 +153,8 @@ class Release:
 
 
 def write_workbook(path: Path, release: Release, rows: list, metadata: list[list[str]],
-                   metadata_columns: list[str], labels: Labels, place_order: Callable) -> dict[str, int]:
-    """Write the workbook; returns each topic sheet's number of table rows."""
+                   metadata_columns: list[str], labels: Labels, place_order: Callable) -> None:
+    """Write the workbook: cover, contents, notes, a sheet per topic, the definitions."""
     import gptables as gpt
     import pandas as pd
 
@@ -169,7 +167,7 @@ def write_workbook(path: Path, release: Release, rows: list, metadata: list[list
     note_refs = {text: f"note{n}" for n, text in enumerate(note_texts, 5)}
     instructions = ("This worksheet contains one table. Each row is a period, an area and a category of a breakdown; "
                     "each column after Category is an indicator. Notes and symbols are on the Notes worksheet.")
-    sheets, widths, sizes, headers = {}, {}, {}, {}
+    sheets, widths, headers = {}, {}, {}
     for number, (topic, table) in enumerate(sorted(tables.items(), key=lambda t: _topic_rank(t[0])), 1):
         frame = _frame(table, labels)
         first_value = len(PLACE_COLUMNS)
@@ -198,7 +196,6 @@ def write_workbook(path: Path, release: Release, rows: list, metadata: list[list
         widths[name] = PLACE_WIDTHS + [VALUE_WIDTH] * len(table.columns)
         headers[name] = (header_row, max(_lines(str(h), w) for h, w in zip(frame.columns, widths[name], strict=True))
                          + any(table.notes.values()))
-        sizes[name] = len(frame)
     definitions = pd.DataFrame([[field or "None" for field in record] for record in metadata],
                                columns=[c.replace("_", " ").capitalize() for c in metadata_columns])
     sheets["Definitions"] = gpt.GPTable(
@@ -255,7 +252,6 @@ def write_workbook(path: Path, release: Release, rows: list, metadata: list[list
     moment = dt.datetime.combine(release.release_date, dt.time())
     workbook.set_properties({"title": release.title, "subject": release.quarter, "created": moment})
     workbook.close()
-    return sizes
 
 
 def _lines(text: str, width: int) -> int:
