@@ -47,19 +47,18 @@ def ingest_key(source: str, feed: str) -> dg.AssetKey:
     return dg.AssetKey(["ingest", source.lower(), f"{who}_{feed}"])
 
 
-def source_name(source: str) -> str:
+def source_name(source: str, served: list[str], names: dict[str, str]) -> str:
     """The provider's name (a Trust's), or who an asset serving a whole provider type takes submissions from."""
-    names = provider_names()
     if source in names:
         return names[source]
-    return f"every {source.replace('_', ' ')} provider ({len(providers_by_type().get(source, []))})"
+    return f"every {source.replace('_', ' ')} provider ({len(served)})"
 
 
 def batches_key(feed: str) -> dg.AssetKey:
     return dg.AssetKey(["batches", feed])
 
 
-def _ingest_asset(source: str, providers: list[str], contract: Contract) -> dg.AssetsDefinition:
+def _ingest_asset(source: str, who: str, providers: list[str], contract: Contract) -> dg.AssetsDefinition:
     feed = contract.feed
     prefixes = tuple(f"{provider}_{feed}_" for provider in providers)
 
@@ -68,7 +67,7 @@ def _ingest_asset(source: str, providers: list[str], contract: Contract) -> dg.A
         group_name="ingest",
         kinds={"python", "parquet"},
         tags={"provider": source.lower()},
-        description=f"{feed} submissions of {source_name(source)} ({source}): archived, parsed, checked against "
+        description=f"{feed} submissions of {who} ({source}): archived, parsed, checked against "
                     f"the {feed} contract and pseudonymised into pending Parquet batches.",
     )
     def ingest(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
@@ -87,12 +86,12 @@ def _ingest_asset(source: str, providers: list[str], contract: Contract) -> dg.A
     return ingest
 
 
-def _gate_check(source: str, providers: list[str], contract: Contract) -> dg.AssetChecksDefinition:
+def _gate_check(source: str, who: str, providers: list[str], contract: Contract) -> dg.AssetChecksDefinition:
     feed = contract.feed
 
     @dg.asset_check(asset=ingest_key(source, feed), name="quality_gate", blocking=True, pool="quality_gate",
                     description=f"Great Expectations suites {feed}_batch and {feed}_batch_measures (the contract and "
-                                f"the rule catalogue) on each new {feed} batch of {source_name(source)}. A batch that "
+                                f"the rule catalogue) on each new {feed} batch of {who}. A batch that "
                                 "fails is quarantined "
                                 "with its reasons and the check warns; every other batch goes on to be published. "
                                 "The check fails (and blocks) only when the gate itself cannot run. Its Data Docs "
@@ -301,7 +300,7 @@ def build_ingest_definitions(
     assets: list[dg.AssetsDefinition] = [unrecognised_files]
     checks: list[dg.AssetChecksDefinition] = []
     gated: list[dg.AssetKey] = []
-    providers = providers_by_type()
+    providers, names = providers_by_type(), provider_names()
     for feed in source_feeds:
         contract = contracts()[feed]
         upstream = []
@@ -309,8 +308,9 @@ def build_ingest_definitions(
         sources = [(p, [p]) for p in members] if ASSET_PER_PROVIDER.get(contract.provider_type, False) \
             else [(contract.provider_type, members)]
         for source, served in sources:
-            assets.append(_ingest_asset(source, served, contract))
-            checks.append(_gate_check(source, served, contract))
+            who = source_name(source, served, names)
+            assets.append(_ingest_asset(source, who, served, contract))
+            checks.append(_gate_check(source, who, served, contract))
             upstream.append(ingest_key(source, feed))
         assets.append(_batches_asset(contract, upstream))
         gated += upstream

@@ -29,7 +29,6 @@ NI_COLOUR = "#0b0c0c"
 WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 760, 320, 64, 24, 36, 48
 QUARTERS_SHOWN = 8
 NI_CODE = "N92000002"
-SYMBOL_TEXT = disclosure.BRACKETED
 NOT_RELEASED = "not released"
 
 Key = tuple[str, str, str, str, str, str]  # (indicator, unit, level, area, breakdown, value)
@@ -54,7 +53,7 @@ class Point:
     def text(self) -> str:
         if self.shown is None:
             return NOT_RELEASED
-        return SYMBOL_TEXT.get(self.shown, self.shown)
+        return disclosure.BRACKETED.get(self.shown, self.shown)
 
 
 def _escape(text: object) -> str:
@@ -209,7 +208,7 @@ def _table(chart_id: str, title: str, first: str, rows: list[str], columns: dict
                 continue
             cell = "|".join((*point.key, point.quarter))
             reason = (f' title="{_escape(disclosure.SYMBOLS[point.shown])}"'
-                      if point.shown in SYMBOL_TEXT else "")
+                      if point.shown in disclosure.BRACKETED else "")
             cells.append(f'<td data-cell="{_escape(cell)}"{reason}>{_escape(point.text)}</td>')
         body.append(f'<tr><th scope="row">{_escape(row)}</th>{"".join(cells)}</tr>')
     return (f'<details open><summary>Values in the chart: {_escape(title)}</summary>'
@@ -259,7 +258,8 @@ def _trust_series(shown: dict[str, Shown], indicator: str, unit: str, quarters: 
 
 
 SYMBOLS_EXPLAINED = "".join(
-    f"<dt>{_escape(text)}</dt><dd>{_escape(disclosure.SYMBOLS[symbol])}</dd>" for symbol, text in SYMBOL_TEXT.items())
+    f"<dt>{_escape(text)}</dt><dd>{_escape(disclosure.SYMBOLS[symbol])}</dd>"
+    for symbol, text in disclosure.BRACKETED.items())
 
 
 def build_report(quarter: str, extract_rows: list, released_values: dict[str, list[list[tuple[str, ...]]]],
