@@ -7,7 +7,7 @@ Generates 25 months of synthetic submissions into a temporary data root. Lands t
 times `cdw run` (ingest, gate, dbt, publish: the stage times come from the run's own events) and `cdw extract`,
 each in its own process under /usr/bin/time for its peak memory; times the DuckDB floor (bench/floor.py) on the
 same landing files and prints the ratio; then lands the 25th month and times the incremental `cdw run`.
-Prints its figures; asserts nothing.
+Prints its figures, and against each target of its scale (``TARGETS``) whether it is met; asserts nothing.
 """
 
 from __future__ import annotations
@@ -34,6 +34,12 @@ from sources.generator.simulate import add_months
 
 STAGES = re.compile(r"stage times: ingest ([\d.]+)s, gate ([\d.]+)s, dbt ([\d.]+)s, publish ([\d.]+)s")
 CDW = str(Path(sys.executable).with_name("cdw"))
+# Issue 18's targets, by scale: the pipeline (stages and extract) within 10x of the floor and under 4 GB at
+# scale 10; one more month at most 0.2 of a full run at scale 1; at scale 30 (about the UK's under-18s), complete
+# on this 2-core machine under 8 GB.
+MAX_FLOOR_RATIO, MAX_GB_AT_10 = 10.0, 4.0
+MAX_INCREMENT_SHARE = 0.2
+MAX_GB_AT_30 = 8.0
 
 
 def month_after(month: str, months: int = 1) -> str:
@@ -151,6 +157,30 @@ def main() -> None:
           f"{increment_stages[3]}s) = {increment_seconds / run_seconds:.2f} of the full run")
     print(f"  floor's headline values at {quarter_end}: " + ", ".join(
         f"{indicator} {trust} {value:,}" for indicator, trust, value in floor_results if trust == "BHSCT"))
+    peak = max(run_memory, extract_memory, increment_memory)
+    print(f"  peak memory of any pipeline process: {peak:.2f} GB")
+    for line in verdicts(args.scale, pipeline / floor_seconds, peak, increment_seconds / run_seconds):
+        print(f"  target: {line}")
+
+
+def verdicts(scale: float, floor_ratio: float, peak_gb: float, increment_share: float) -> list[str]:
+    """Each of issue 18's targets that applies at this scale, with its figure and whether it is met (a run that
+    did not complete prints no verdict at all)."""
+    def met(holds: bool) -> str:
+        return "met" if holds else "NOT met"
+
+    lines = []
+    if scale == 10:
+        lines.append(f"within {MAX_FLOOR_RATIO:.0f}x of the floor: {met(floor_ratio <= MAX_FLOOR_RATIO)} "
+                     f"({floor_ratio:.1f}x)")
+        lines.append(f"peak memory under {MAX_GB_AT_10:.0f} GB: {met(peak_gb < MAX_GB_AT_10)} ({peak_gb:.2f} GB)")
+    if scale == 1:
+        lines.append(f"one more month at most {MAX_INCREMENT_SHARE} of a full run: "
+                     f"{met(increment_share <= MAX_INCREMENT_SHARE)} ({increment_share:.2f})")
+    if scale == 30:
+        lines.append(f"completes on {os.cpu_count()} cores under {MAX_GB_AT_30:.0f} GB: {met(peak_gb < MAX_GB_AT_30)} "
+                     f"(completed; {peak_gb:.2f} GB)")
+    return lines
 
 
 if __name__ == "__main__":

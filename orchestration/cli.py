@@ -139,7 +139,13 @@ def _run(args: argparse.Namespace) -> int:
 
 def _run_locked(paths: Any) -> int:
     started = time.monotonic()
-    print(f"Running the warehouse pipeline on {paths.landing}")
+    from orchestration.lib.engine import EngineError, engine
+
+    try:
+        print(f"Running the warehouse pipeline on {paths.landing} (dbt on {engine()})")
+    except EngineError as error:
+        print(f"cdw run: {error}", file=sys.stderr)
+        return 2
     failed = _preflight(paths)
     if failed:
         return failed

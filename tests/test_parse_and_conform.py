@@ -1,14 +1,20 @@
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook
 
+from orchestration.lib import parse
 from orchestration.lib.conform import Conformer
 from orchestration.lib.parse import SubmissionError, parse_file_name, read_submission
 from sources.contract import contracts
+from sources.generator import generate
 from sources.generator.people import new_hcn
 
 REFERRALS_V1 = ("referral_id,child_id,referral_date,referral_source,primary_need,decision_date,decision,"
@@ -131,3 +137,53 @@ def test_children_without_valid_hcn_link_on_normalised_demographics(tmp_path: Pa
     assert rows[0]["demographic_key"] == rows[1]["demographic_key"] != rows[2]["demographic_key"]
     assert [r["hcn_key"] for r in rows] == [None, None, None]
     assert len({r["child_ref"] for r in rows}) == 3
+
+
+def _python_sheet(data: bytes) -> parse._Sheet:
+    """What Python's csv module reads from the bytes, as the reader of last resort does."""
+    text = data.decode("utf-8-sig")
+    return parse._sheet(parse._numbered(list(csv.reader(io.StringIO(text, newline=""), strict=True))),
+                        check_width=True)
+
+
+def _same(fast: parse._Sheet, python: parse._Sheet) -> None:
+    assert python.ragged is None
+    assert fast.head == python.head
+    assert fast.numbers.to_pylist() == python.numbers.to_pylist()
+    assert [c.to_pylist() for c in fast.body] == [c.to_pylist() for c in python.body]
+
+
+CELL = st.text(alphabet=["a", "B", "7", " ", "\t", "é", "\u00a0", ";", "-"], max_size=5)
+
+
+@given(rows=st.lists(st.lists(CELL, min_size=3, max_size=3), min_size=1, max_size=8),
+       newline=st.sampled_from(["\n", "\r\n"]), last_newline=st.booleans(), bom=st.booleans())
+@settings(max_examples=300, deadline=None)
+def test_the_vectorised_csv_reader_reads_what_pythons_csv_reads(rows: list[list[str]], newline: str,
+                                                                last_newline: bool, bom: bool) -> None:
+    """Arrow reads a plain CSV (row for row, cell for cell, with the same row numbers), or declines it."""
+    data = ("\ufeff" if bom else "") + newline.join(",".join(row) for row in rows) + (newline if last_newline else "")
+    fast = parse._read_plain_csv(data.encode("utf-8").removeprefix(b"\xef\xbb\xbf"))
+    python = _python_sheet(data.encode("utf-8"))
+    blank = any(not "".join(row).strip() for row in rows)
+    assert (fast is None) == blank, "a plain CSV without a blank row is Arrow's to read"
+    if fast is not None:
+        _same(fast, python)
+
+
+@pytest.mark.parametrize("text", ['a,b\n"x, y",2\n', "a,b\n1,2\n\n3,4\n", "a,b\n1\n", "a,b\r1,2\r", "a,b\n1,2\0\n"])
+def test_a_csv_that_is_not_plain_goes_to_pythons_reader(text: str) -> None:
+    """Quotes, blank rows, ragged rows, lone carriage returns and NUL are read by Python's csv, whose messages
+    name the row."""
+    assert parse._read_plain_csv(text.encode()) is None
+
+
+def test_a_generated_submission_is_read_by_arrow_as_python_reads_it(tmp_path: Path) -> None:
+    generate("2024-04", "2024-05", 0.01, 3, tmp_path / "landing")
+    files = sorted((tmp_path / "landing").rglob("*.csv"))
+    assert files
+    for file in files:
+        data = file.read_bytes()
+        fast = parse._read_plain_csv(data.removeprefix(b"\xef\xbb\xbf"))
+        assert fast is not None, f"{file.name}: not read by the vectorised reader"
+        _same(fast, _python_sheet(data))

@@ -24,7 +24,8 @@ def slow(text):
     return original(text)
 publish._lit = slow
 from orchestration.defs.dbt import model_descriptions
-publish.publish(Path(sys.argv[1]), Path(sys.argv[2]), "killed-run", [], model_descriptions())
+from orchestration.lib.settings import DataPaths
+publish.publish(DataPaths(Path(sys.argv[1])), "killed-run", [], model_descriptions())
 """
 
 
@@ -45,8 +46,7 @@ def test_a_publish_killed_midway_leaves_the_previous_database(pipeline: dict, tm
     published = root / "published" / "analytics.duckdb"
     published.chmod(0o644)
     before = snapshot(published)
-    child = subprocess.Popen([sys.executable, "-c", SLOW_PUBLISH, str(root / "warehouse" / "warehouse.duckdb"),
-                              str(published)], cwd=Path(__file__).resolve().parents[1],
+    child = subprocess.Popen([sys.executable, "-c", SLOW_PUBLISH, str(root)], cwd=Path(__file__).resolve().parents[1],
                              env={**os.environ, "CDW_DATA_DIR": str(root)}, start_new_session=True)
     building = published.with_name(f".{published.name}.killed-run.building")
     deadline = time.monotonic() + 120

@@ -69,11 +69,11 @@
 {%- endmacro %}
 
 {% macro default__iso_day_of_week(date_expression) -%}
-    isodow({{ date_expression }})
+    cast(isodow({{ date_expression }}) as integer)
 {%- endmacro %}
 
 {% macro spark__iso_day_of_week(date_expression) -%}
-    ((dayofweek({{ date_expression }}) + 5) % 7 + 1)
+    cast((dayofweek({{ date_expression }}) + 5) % 7 + 1 as integer)
 {%- endmacro %}
 
 {% macro keyed_records(latest_model, columns, feed, person_ref) -%}

@@ -18,6 +18,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from orchestration.lib.engine import dbt_target
 from orchestration.lib.lifecycle import writing
 from orchestration.lib.progress import report
 from orchestration.lib.second_line import withdraw_failing_batches
@@ -127,10 +128,10 @@ def unsuccessful_nodes(target: Path) -> list[str]:
 
 def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, paths: DataPaths, again: bool = False
            ) -> tuple[Any, list[Any]]:
-    """One ``dbt build`` in a target folder of its own under the data root; its events, gathered (a run that is
-    built again yields only the second build's)."""
+    """One ``dbt build`` on the engine ``CDW_ENGINE`` names, in a target folder of its own under the data root; its
+    events, gathered (a run that is built again yields only the second build's)."""
     target = paths.dbt_runs / f"{time.strftime('%Y%m%dT%H%M%S')}-{context.run_id[:8]}{'-again' if again else ''}"
-    invocation = dbt.cli(["build"], context=context, target_path=target, raise_on_error=False)
+    invocation = dbt.cli(["build", *dbt_target()], context=context, target_path=target, raise_on_error=False)
     return invocation, list(invocation.stream())
 
 

@@ -26,7 +26,7 @@ def published_analytics(context: dg.AssetExecutionContext) -> dg.MaterializeResu
     paths = DataPaths.from_env().ensure()
     with writing(paths, context.log.warning):
         accepted = [s.as_dict() for s in Registry(paths.registry).all("accepted")]
-        counts = publish(paths.warehouse, paths.published, context.run_id, accepted, model_descriptions())
+        counts = publish(paths, context.run_id, accepted, model_descriptions())
         paths.published.chmod(0o444)
     report(context, f"published {len(counts)} table(s), {sum(counts.values())} row(s) to {paths.published}")
     return dg.MaterializeResult(metadata={

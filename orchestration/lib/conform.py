@@ -220,8 +220,8 @@ class Conformer:
         """Conform several files of one provider's feed and layout in one pass (planning a query costs more
         than running it on a month's rows), then split the results by file."""
         con = self.con
-        tagged = [table.append_column("_part", pa.array([i] * table.num_rows, pa.int32()))
-                  .append_column("_period_end", pa.array([period_end] * table.num_rows, pa.date32()))
+        tagged = [table.append_column("_part", pa.repeat(pa.scalar(i, pa.int32()), table.num_rows))
+                  .append_column("_period_end", pa.repeat(pa.scalar(period_end, pa.date32()), table.num_rows))
                   for i, (table, period_end) in enumerate(parts)]
         con.register("raw_input", pa.concat_tables(tagged))
         try:
@@ -257,13 +257,22 @@ class Conformer:
             identities = table.select(["_part", contract.person_ref, *RESTRICTED.values()]).rename_columns(
                 ["_part", contract.person_ref, *RESTRICTED])
             table = table.drop_columns(list(RESTRICTED.values()))
-        return [Batch(table=_part(table, i), errors=_part(errors, i),
-                      identities=_part(identities, i) if identities is not None else None)
-                for i in range(len(parts))]
+        tables, error_tables = _parts(table, len(parts)), _parts(errors, len(parts))
+        identity_tables = _parts(identities, len(parts)) if identities is not None else [None] * len(parts)
+        return [Batch(table=t, errors=e, identities=i) for t, e, i in zip(tables, error_tables, identity_tables,
+                                                                       strict=True)]
 
 
-def _part(table: pa.Table, index: int) -> pa.Table:
-    return table.filter(pc.equal(table["_part"], index)).drop_columns(["_part"])
+def _parts(table: pa.Table, count: int) -> list[pa.Table]:
+    """A table ordered by ``_part`` split into one table per part (slices: no pass over the rows per part)."""
+    sizes = [0] * count
+    if table.num_rows:
+        counted = pc.value_counts(table["_part"])
+        for part, size in zip(counted.field("values").to_pylist(), counted.field("counts").to_pylist(), strict=True):
+            sizes[part] = size
+    table = table.drop_columns(["_part"])
+    starts = [sum(sizes[:i]) for i in range(count)]
+    return [table.slice(start, size) for start, size in zip(starts, sizes, strict=True)]
 
 
 @functools.cache

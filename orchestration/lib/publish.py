@@ -12,9 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from pathlib import Path
 
 import duckdb
+
+from orchestration.lib.engine import attach_warehouse
+from orchestration.lib.settings import DataPaths
 
 PUBLISHED_PREFIXES = ("dim_", "fct_", "mart_")
 
@@ -23,26 +25,29 @@ def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def published_tables(warehouse: duckdb.DuckDBPyConnection) -> list[str]:
-    rows = warehouse.execute(
-        "select table_name from information_schema.tables where table_catalog = 'wh' and table_schema = 'main' "
-        "order by table_name").fetchall()
+def published_tables(con: duckdb.DuckDBPyConnection, warehouse: str) -> list[str]:
+    """The warehouse's dimensions, facts and marts (tables, or on Spark the views over their Parquet files)."""
+    rows = con.execute(
+        "select table_name from information_schema.tables where table_catalog = ? and table_schema = 'main' "
+        "order by table_name", [warehouse]).fetchall()
     return [name for (name,) in rows if name.startswith(PUBLISHED_PREFIXES)]
 
 
-def publish(warehouse_path: Path, published_path: Path, run_id: str, batches: list[dict],
+def publish(paths: DataPaths, run_id: str, batches: list[dict],
             descriptions: dict[str, dict] | None = None) -> dict[str, int]:
-    """Copy the publishable tables into a new database and rename it over the published one."""
+    """Copy the publishable tables of the warehouse (whichever engine built it) into a new database and rename it
+    over the published one."""
     descriptions = descriptions or {}
+    published_path = paths.published
     published_path.parent.mkdir(parents=True, exist_ok=True)
     staging = published_path.with_name(f".{published_path.name}.{run_id}.building")
     staging.unlink(missing_ok=True)
     con = duckdb.connect(str(staging))
     counts: dict[str, int] = {}
     try:
-        con.execute(f"attach {_lit(str(warehouse_path))} as wh (read_only)")
-        for table in published_tables(con):
-            con.execute(f'create table main."{table}" as select * from wh.main."{table}"')
+        warehouse = attach_warehouse(con, paths)
+        for table in published_tables(con, warehouse):
+            con.execute(f'create table main."{table}" as select * from "{warehouse}".main."{table}"')
             counts[table] = con.execute(f'select count(*) from main."{table}"').fetchone()[0]
             model = descriptions.get(table, {})
             if model.get("description"):
@@ -50,7 +55,7 @@ def publish(warehouse_path: Path, published_path: Path, run_id: str, batches: li
             for column, text in model.get("columns", {}).items():
                 if text:
                     con.execute(f'comment on column main."{table}"."{column}" is {_lit(text)}')
-        con.execute("detach wh")
+        con.execute(f'detach "{warehouse}"')
         con.execute("create table publication_runs (run_id varchar, published_at timestamp, tables json)")
         con.execute("insert into publication_runs values (?, ?, ?)",
                     [run_id, dt.datetime.now(dt.UTC).replace(tzinfo=None), json.dumps(counts)])

@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.lib.ages import compute_event_ages
+from orchestration.lib.engine import warehouse_reader
 from orchestration.lib.ingest import checked_key
 from orchestration.lib.lifecycle import Lifecycle
 from orchestration.lib.linkage import link_children
@@ -35,16 +36,16 @@ class FailedTest:
     batches: frozenset[int]  # empty: the test names no batch
 
 
-def failed_tests(target: Path, warehouse: Path) -> list[FailedTest]:
+def failed_tests(target: Path, paths: DataPaths) -> list[FailedTest]:
     """The tests of a finished ``dbt build`` (its target folder) that failed, with the batches their rows came
-    from, looked up in the warehouse database it built."""
+    from, looked up in the warehouse it built (on either engine: its compiled query runs on DuckDB)."""
     results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
     nodes = json.loads((target / "manifest.json").read_text(encoding="utf-8"))["nodes"]
     failed = [r for r in results if r["unique_id"].startswith("test.") and r["status"] in ("fail", "error")]
     if not failed:
         return []
     found = []
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with warehouse_reader(paths) as (con, _):
         for result in failed:
             test = nodes[result["unique_id"]]
             model = nodes.get(test.get("attached_node") or "", {})
@@ -60,22 +61,25 @@ def _batches(con: duckdb.DuckDBPyConnection, relation: str | None, column: str, 
     """The batches of the model's rows whose ``column`` holds a value the test's query returns."""
     if relation is None or compiled is None:
         return frozenset()
-    columns = {row[0] for row in con.execute(f"describe {relation}").fetchall()}
-    if BATCH_COLUMN not in columns or column not in columns:
+    try:
+        columns = {row[0] for row in con.execute(f"describe {relation}").fetchall()}
+        if BATCH_COLUMN not in columns or column not in columns:
+            return frozenset()
+        failing = con.sql(compiled).columns
+        value = column if column in failing else failing[0]
+        rows = con.execute(
+            f"select distinct model.{BATCH_COLUMN} from {relation} as model "
+            f"where exists (select 1 from ({compiled}) as failing where failing.\"{value}\" is not distinct from "
+            f"model.\"{column}\") and model.{BATCH_COLUMN} is not null").fetchall()
+    except duckdb.Error:  # a test written in Spark's dialect that DuckDB cannot run: it names no batch
         return frozenset()
-    failing = con.sql(compiled).columns
-    value = column if column in failing else failing[0]
-    rows = con.execute(
-        f"select distinct model.{BATCH_COLUMN} from {relation} as model "
-        f"where exists (select 1 from ({compiled}) as failing where failing.\"{value}\" is not distinct from "
-        f"model.\"{column}\") and model.{BATCH_COLUMN} is not null").fetchall()
     return frozenset(int(r[0]) for r in rows)
 
 
 def withdraw_failing_batches(paths: DataPaths, target: Path) -> tuple[list[str], list[FailedTest]]:
     """Withdraw every accepted batch a failed test names, each with a reason naming the test; return the files
     withdrawn and the failed tests that name no batch (those still fail the run)."""
-    failed = failed_tests(target, paths.warehouse)
+    failed = failed_tests(target, paths)
     registry = Registry(paths.registry)
     lifecycle = Lifecycle(paths, registry)
     by_batch: dict[int, list[FailedTest]] = {}

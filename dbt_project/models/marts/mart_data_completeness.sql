@@ -53,8 +53,8 @@ select
     fields.feed,
     'completeness_' || fields.field as indicator,
     count(*) as records,
-    sum(fields.is_recorded) as recorded,
-    100.0 * sum(fields.is_recorded) / count(*) as percent_recorded
+    cast(sum(fields.is_recorded) as bigint) as recorded,
+    cast(100.0 * sum(fields.is_recorded) / count(*) as double) as percent_recorded
 from fields
 left join {{ ref('dim_providers') }} as providers
     on fields.provider_code = providers.provider_code
