@@ -189,3 +189,21 @@ def test_dbt_run_folders_live_under_the_data_root_and_are_pruned(pipeline: dict,
         (tmp_path / f"20261201T10000{stamp}-run").mkdir()
     prune_dbt_runs(tmp_path, KEPT_DBT_RUNS)
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"20261201T10000{s}-run" for s in (3, 4, 5)]
+
+
+def test_each_feed_is_validated_once_per_run_whatever_its_providers(pipeline: dict) -> None:
+    """The gate's cost follows what arrived, not how many providers send it: one GX validation per suite of a feed
+    in a run, by whichever of the feed's checks ran first (its run name), and every gate check reports its own."""
+    from orchestration.lib.quality import run_results
+    from orchestration.lib.settings import DataPaths
+
+    paths = DataPaths(pipeline["root"])
+    first_run = min((s.submission_id, s.run_id) for s in Registry(paths.registry).all())[1]
+    names_by_suite: dict[str, set[str]] = {}
+    for key in run_results(paths, first_run):
+        names_by_suite.setdefault(key.expectation_suite_identifier.name, set()).add(key.run_id.run_name)
+    assert "referrals_batch" in names_by_suite and "children_batch_measures" in names_by_suite
+    validated_more_than_once = {suite: names for suite, names in names_by_suite.items() if len(names) > 1}
+    assert not validated_more_than_once
+    judged = [s for s in Registry(paths.registry).all() if s.gate_run == first_run]
+    assert {s.provider for s in judged if s.feed == "referrals"} == TRUSTS

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,9 +14,19 @@ import pytest
 
 from orchestration.lib.catalogue import load_catalogue
 from orchestration.lib.conform import Conformer
-from orchestration.lib.ingest import period_bounds
+from orchestration.lib.ingest import checked_key, ingest_landing, period_bounds
 from orchestration.lib.parse import read_submission
-from orchestration.lib.quality import _validation_definition, build_docs, validate_batch, validate_batches
+from orchestration.lib.quality import (
+    _validation_definition,
+    build_docs,
+    gate_pending,
+    gate_run_name,
+    judged_in_run,
+    run_results,
+    validate_batch,
+    validate_batches,
+)
+from orchestration.lib.registry import Registry
 from orchestration.lib.settings import DataPaths
 from orchestration.lib.suites import expected_suite_files, load_suite_document, row_expectations
 from sources.contract import contracts
@@ -244,3 +255,43 @@ def test_a_batch_breaking_a_measure_rule_fails_it(tmp_path: Path, small_landing:
     reported = results[7].failures if rule.severity == "error" else results[7].warnings
     assert any(measure in r for r in reported), (results[7].failures, results[7].warnings)
     assert not any(measure in r for r in (results[7].warnings if rule.severity == "error" else results[7].failures))
+
+
+def test_one_validation_judges_every_providers_batches_and_each_check_reports_its_own(data_dir: Path,
+                                                                                      small_landing: Path) -> None:
+    """The gate validates a feed's new batches of every provider at once (one GX validation per suite, per feed,
+    per run), still deciding each batch on its own rows; each provider's check then reads its own decisions."""
+    paths = DataPaths.from_env().ensure()
+    names = ["BHSCT_children_2024-06.csv", "SHSCT_children_2024-06.csv"]
+    for name in names:
+        shutil.copy(sorted(small_landing.rglob(name))[-1], paths.landing / name)
+    registry = Registry(paths.registry)
+    with Conformer(checked_key(registry)) as conformer:
+        ingest_landing(paths, registry, conformer, lambda name: True, run_id="run-one")
+    pending = {s.provider: s for s in registry.all("pending")}
+    assert set(pending) == {"BHSCT", "SHSCT"}
+    mutate(Path(str(pending["SHSCT"].batch_path)), setting("sex", "MADE_UP"))
+
+    contract = contracts()["children"]
+    run_id = "0123abcd-run"
+    summary = gate_pending(paths, registry, contract, ["BHSCT", "SHSCT"], gate_run_name("BHSCT", "children", run_id),
+                           run_id)
+    assert summary.accepted == [names[0]] and summary.quarantined == [names[1]], summary.failures
+    stored = run_results(paths, run_id)
+    # one validation per suite (a failing one is stored a second time, with its rows: see above)
+    assert sorted({key.expectation_suite_identifier.name for key in stored}) == ["children_batch",
+                                                                                "children_batch_measures"]
+    assert len({key.run_id.run_time for key in stored if key.expectation_suite_identifier.name
+                == "children_batch_measures"}) == 1
+    # a second check of the same feed and run finds nothing left to validate
+    assert not gate_pending(paths, registry, contract, ["SHSCT"], gate_run_name("SHSCT", "children", run_id),
+                            run_id).quarantined
+    assert len(run_results(paths, run_id)) == len(stored)
+
+    trust, other = judged_in_run(registry, "children", ["BHSCT"], run_id), judged_in_run(
+        registry, "children", ["SHSCT"], run_id)
+    assert (trust.accepted, trust.quarantined, trust.failures) == ([names[0]], [], [])
+    assert (other.accepted, other.quarantined) == ([], [names[1]])
+    assert other.failures and all(f.startswith(names[1]) and "sex" in f for f in other.failures)
+    assert other.docs["children_batch"].endswith(".html")
+    assert judged_in_run(registry, "children", ["SHSCT"], "another-run").quarantined == []

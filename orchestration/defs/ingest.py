@@ -86,7 +86,8 @@ def _ingest_asset(source: str, who: str, providers: list[str], contract: Contrac
     return ingest
 
 
-def _gate_check(source: str, who: str, providers: list[str], contract: Contract) -> dg.AssetChecksDefinition:
+def _gate_check(source: str, who: str, providers: list[str], contract: Contract,
+                feed_providers: list[str]) -> dg.AssetChecksDefinition:
     feed = contract.feed
 
     @dg.asset_check(asset=ingest_key(source, feed), name="quality_gate", blocking=True, pool="quality_gate",
@@ -94,19 +95,24 @@ def _gate_check(source: str, who: str, providers: list[str], contract: Contract)
                                 f"the rule catalogue) on each new {feed} batch of {who}. A batch that "
                                 "fails is quarantined "
                                 "with its reasons and the check warns; every other batch goes on to be published. "
-                                "The check fails (and blocks) only when the gate itself cannot run. Its Data Docs "
+                                "The check fails (and blocks) only when the gate itself cannot run. The first of "
+                                f"a run's {feed} checks validates every provider's new {feed} batches together "
+                                "(one validation per feed per run); each check reports its own. Its Data Docs "
                                 "pages are built by the data_docs asset of the same run.")
     def gate(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-        from orchestration.lib.quality import gate_pending, gate_run_name
+        from orchestration.lib.quality import gate_pending, gate_run_name, judged_in_run
 
         paths = DataPaths.from_env()
         registry = Registry(paths.registry)
+        run_id = context.run.run_id
         with writing(paths, context.log.warning):
-            run_name = gate_run_name(source, feed, context.run.run_id)
-            summary = gate_pending(paths, registry, contract, providers, run_name)
+            ran = gate_pending(paths, registry, contract, feed_providers, gate_run_name(source, feed, run_id),
+                               run_id)
+        summary = judged_in_run(registry, feed, providers, run_id)
+        docs = ran.docs or summary.docs  # both suites' pages when this check ran the validation
         quarantined_here = set(summary.quarantined)
         refused = [f"{s.file_name}: {s.status}: {'; '.join(s.reasons[:2])}" for s in registry.all()
-                   if s.run_id == context.run.run_id and s.provider in providers and s.feed == feed
+                   if s.run_id == run_id and s.provider in providers and s.feed == feed
                    and s.status in ("rejected", "quarantined") and s.file_name not in quarantined_here]
         report(context, f"gate {source} {feed}: {len(summary.accepted)} accepted, {len(summary.quarantined)} "
                         f"quarantined, {len(refused)} refused at ingest, {len(summary.warnings)} warning(s)")
@@ -116,7 +122,7 @@ def _gate_check(source: str, who: str, providers: list[str], contract: Contract)
             passed=not summary.quarantined and not refused,
             severity=dg.AssetCheckSeverity.WARN,
             metadata=gate_metadata(summary.accepted, summary.quarantined, refused, summary.failures,
-                                   summary.warnings, summary.docs),
+                                   summary.warnings, docs),
         )
 
     return gate
@@ -310,7 +316,7 @@ def build_ingest_definitions(
         for source, served in sources:
             who = source_name(source, served, names)
             assets.append(_ingest_asset(source, who, served, contract))
-            checks.append(_gate_check(source, who, served, contract))
+            checks.append(_gate_check(source, who, served, contract, members))
             upstream.append(ingest_key(source, feed))
         assets.append(_batches_asset(contract, upstream))
         gated += upstream

@@ -397,6 +397,9 @@ def build_docs_index(paths: DataPaths) -> Path:
 
 # -- the gate ----------------------------------------------------------------------------------------
 
+ACCEPTED_WITH_WARNING = "warning: "  # how an accepted batch's reasons carry the gate's warnings
+
+
 @dataclass
 class GateSummary:
     accepted: list[str] = field(default_factory=list)
@@ -408,9 +411,10 @@ class GateSummary:
 
 
 def gate_pending(paths: DataPaths, registry: Registry, contract: Contract, providers: list[str],
-                 run_name: str = "gate") -> GateSummary:
-    """Validate the pending batches of these providers' feed; promote or quarantine each, oldest first. The
-    results are stored; their Data Docs pages are built once for the whole run (``build_docs``)."""
+                 run_name: str = "gate", run_id: str | None = None) -> GateSummary:
+    """Validate the pending batches of these providers' feed together; promote or quarantine each, oldest first,
+    recording the run that judged it (``gate_run``). The results are stored; their Data Docs pages are built once
+    for the whole run (``build_docs``)."""
     summary = GateSummary()
     pending = [s for s in registry.all("pending", contract.feed) if s.provider in providers]
     if not pending:
@@ -425,9 +429,9 @@ def gate_pending(paths: DataPaths, registry: Registry, contract: Contract, provi
         result = results[submission.submission_id]
         name = submission.file_name
         registry.update(submission.submission_id, measures=json.dumps(measures[submission.submission_id]),
-                        validation_docs=docs_page)
+                        validation_docs=docs_page, gate_run=run_id)
         if result.success:
-            lifecycle.accept(submission, [f"warning: {name}: {w}" for w in result.warnings] or None)
+            lifecycle.accept(submission, [f"{ACCEPTED_WITH_WARNING}{name}: {w}" for w in result.warnings] or None)
             summary.warnings += [f"{name}: {w}" for w in result.warnings]
             summary.accepted.append(name)
         else:
@@ -437,4 +441,23 @@ def gate_pending(paths: DataPaths, registry: Registry, contract: Contract, provi
             lifecycle.quarantine(submission, reasons, report)
             summary.quarantined.append(name)
             summary.failures += reasons
+    return summary
+
+
+def judged_in_run(registry: Registry, feed: str, providers: list[str], run_id: str) -> GateSummary:
+    """What the gate of one run decided on these providers' batches of a feed, from the registry: the feed's
+    batches are validated together by whichever of its checks runs first, and each check reports its own."""
+    summary = GateSummary()
+    for submission in registry.all(feed=feed):
+        if submission.gate_run != run_id or submission.provider not in providers:
+            continue
+        if submission.status == "quarantined":
+            summary.quarantined.append(submission.file_name)
+            summary.failures += submission.reasons
+        else:  # accepted, or since superseded by a later batch of the same period
+            summary.accepted.append(submission.file_name)
+            summary.warnings += [reason.removeprefix(ACCEPTED_WITH_WARNING) for reason in submission.reasons
+                                 if reason.startswith(ACCEPTED_WITH_WARNING)]
+        if submission.validation_docs:
+            summary.docs[f"{feed}_batch"] = submission.validation_docs
     return summary

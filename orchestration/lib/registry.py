@@ -30,7 +30,7 @@ create table if not exists submissions (
     checksum text not null, rows integer, received_at text not null,
     status text not null, reasons text not null default '[]',
     error_report text, batch_path text, superseded_by integer, run_id text,
-    measures text, validation_docs text
+    measures text, validation_docs text, gate_run text
 );
 create index if not exists submissions_file on submissions (file_name, checksum);
 create table if not exists landings (
@@ -76,6 +76,7 @@ class Submission:
     run_id: str | None
     measures: str | None = None  # JSON: the batch's measures at the gate
     validation_docs: str | None = None  # the Data Docs page of the gate run that judged it
+    gate_run: str | None = None  # the run whose quality gate judged it
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -98,7 +99,7 @@ class Registry:
         with self._connect() as con:
             con.executescript(SCHEMA)
             present = {row["name"] for row in con.execute("pragma table_info(submissions)")}
-            for column in ("run_id", "measures", "validation_docs"):  # registries made by earlier versions
+            for column in ("run_id", "measures", "validation_docs", "gate_run"):  # registries of earlier versions
                 if column not in present:
                     con.execute(f"alter table submissions add column {column} text")
 
