@@ -295,3 +295,5 @@ def test_one_validation_judges_every_providers_batches_and_each_check_reports_it
     assert other.failures and all(f.startswith(names[1]) and "sex" in f for f in other.failures)
     assert other.docs["children_batch"].endswith(".html")
     assert judged_in_run(registry, "children", ["SHSCT"], "another-run").quarantined == []
+    # the run that took the batch in reports it too, though a concurrent run's check judged it
+    assert judged_in_run(registry, "children", ["SHSCT"], "run-one").quarantined == [names[1]]

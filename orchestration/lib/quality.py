@@ -445,11 +445,13 @@ def gate_pending(paths: DataPaths, registry: Registry, contract: Contract, provi
 
 
 def judged_in_run(registry: Registry, feed: str, providers: list[str], run_id: str) -> GateSummary:
-    """What the gate of one run decided on these providers' batches of a feed, from the registry: the feed's
-    batches are validated together by whichever of its checks runs first, and each check reports its own."""
+    """What the gate decided on these providers' batches of a feed that one run judged or took in, from the
+    registry: a feed's batches are validated together by whichever of its checks runs first (in a concurrent run,
+    perhaps), and each check reports its own."""
     summary = GateSummary()
     for submission in registry.all(feed=feed):
-        if submission.gate_run != run_id or submission.provider not in providers:
+        if submission.provider not in providers or submission.gate_run is None or run_id not in (
+                submission.gate_run, submission.run_id):
             continue
         if submission.status == "quarantined":
             summary.quarantined.append(submission.file_name)
