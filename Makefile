@@ -44,8 +44,9 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/pytest --durations=15
 
-# The scale-out engine: the pipeline on DuckDB at scale 0.01, then `dbt build --target spark` (local Spark, Java 17)
-# on the same batches, and every table compared with DuckDB's row for row. Called by .ci/run after `make test`.
+# The scale-out engine: `cdw run` and `cdw extract` at scale 0.01 on DuckDB and with CDW_ENGINE=spark (local Spark,
+# Java 17) from the same submissions; every table, the published databases and the extract's four files compared
+# row for row. .ci/run runs it beside `make test`.
 spark-check: $(STAMP)
 	$(BIN)/pytest -m spark tests/spark --durations=5
 

@@ -297,3 +297,19 @@ def test_one_validation_judges_every_providers_batches_and_each_check_reports_it
     assert judged_in_run(registry, "children", ["SHSCT"], "another-run").quarantined == []
     # the run that took the batch in reports it too, though a concurrent run's check judged it
     assert judged_in_run(registry, "children", ["SHSCT"], "run-one").quarantined == [names[1]]
+
+
+def test_a_large_arrival_is_validated_in_groups_of_whole_providers() -> None:
+    """A first load holds two years of every provider: validated together, its rows would all be in memory at
+    once. Groups keep a provider's batches together (its history is read with them) and stay within the rows."""
+    from types import SimpleNamespace
+
+    from orchestration.lib.quality import _by_provider_within
+
+    batches = [SimpleNamespace(provider=p, rows=r, submission_id=i)
+               for i, (p, r) in enumerate([("A", 300), ("B", 250), ("A", 100), ("C", 500), ("D", 50), ("E", 900)])]
+    groups = [[b.submission_id for b in group] for group in _by_provider_within(batches, 600)]
+    assert groups == [[0, 2], [1], [3, 4], [5]]  # A 400; B 250 would pass 600; C 500 and D 50; E alone, over
+    assert _by_provider_within([], 600) == []
+    month = [SimpleNamespace(provider=p, rows=40, submission_id=i) for i, p in enumerate("ABCDE")]
+    assert len(_by_provider_within(month, 600)) == 1  # a month's arrivals: one validation
