@@ -7,7 +7,8 @@ Generates 25 months of synthetic submissions into a temporary data root. Lands t
 times `cdw run` (ingest, gate, dbt, publish: the stage times come from the run's own events) and `cdw extract`,
 each in its own process under /usr/bin/time for its peak memory; times the DuckDB floor (bench/floor.py) on the
 same landing files and prints the ratio; then lands the 25th month and times the incremental `cdw run`.
-Prints its figures, and against each target of its scale (``TARGETS``) whether it is met; asserts nothing.
+Prints its figures, and against each target of its scale (the ``MAX_`` constants) whether it is met; asserts
+nothing.
 """
 
 from __future__ import annotations
