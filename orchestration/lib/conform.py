@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 from dataclasses import dataclass
 
 import duckdb
@@ -271,7 +272,7 @@ def _parts(table: pa.Table, count: int) -> list[pa.Table]:
         for part, size in zip(counted.field("values").to_pylist(), counted.field("counts").to_pylist(), strict=True):
             sizes[part] = size
     table = table.drop_columns(["_part"])
-    starts = [sum(sizes[:i]) for i in range(count)]
+    starts = list(itertools.accumulate(sizes, initial=0))[:-1]
     return [table.slice(start, size) for start, size in zip(starts, sizes, strict=True)]
 
 
