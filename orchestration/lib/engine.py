@@ -49,7 +49,7 @@ def spark_tables(paths: DataPaths) -> Path:
 def spark_relation(folder: Path) -> str:
     """A Spark table's Parquet files as a DuckDB relation (a partitioned table keeps its partition column in the
     folder names, snapshot_date=2024-03-31/)."""
-    return f"read_parquet('{folder}/**/*.parquet', hive_partitioning = true)"
+    return f"read_parquet({_quoted(f'{folder}/**/*.parquet')}, hive_partitioning = true)"
 
 
 def _quoted(text: str) -> str:

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.lib.engine import spark_relation
+
 RELATIVE_TOLERANCE = 1e-9
 EXAMPLES = 3
 FRACTIONAL = ("FLOAT", "DOUBLE", "DECIMAL")
@@ -110,9 +112,7 @@ def compare_warehouses(duckdb_path: Path, spark_warehouse: Path, tables: list[st
             if not any(folder.rglob("*.parquet")):
                 differences.append(TableDifference(table, [f"Spark wrote no Parquet files in {folder}"]))
                 continue
-            # a partitioned table keeps its partition column in the folder names (snapshot_date=2024-03-31/)
-            spark = f"read_parquet('{folder}/**/*.parquet', hive_partitioning = true)"
-            differences.append(compare_relations(con, table, f'main."{table}"', spark))
+            differences.append(compare_relations(con, table, f'main."{table}"', spark_relation(folder)))
     return differences
 
 
