@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 from collections import Counter
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 from orchestration.lib.parse import parse_file_name, read_submission
 from sources.contract import contracts
 from sources.generator import generate
+from sources.generator.records import Record
 
 
 def _digests(root: Path) -> dict[str, str]:
@@ -94,3 +96,18 @@ def test_children_are_known_to_several_providers(small_landing: Path) -> None:
 def test_bad_arguments(tmp_path: Path, start: str, end: str, scale: float) -> None:
     with pytest.raises(ValueError):
         generate(start, end, scale, 1, tmp_path)
+
+
+def test_a_record_is_read_only_but_for_its_corrections() -> None:
+    """Records keep their fields as a tuple (for memory at scale 30): a write to ``values`` must fail loudly rather
+    than be lost, and a correction shows in every month before it."""
+    referral = Record("referrals", "BHSCT", {"referral_id": "BHR1", "primary_need": "BEHAVIOUR",
+                                             "closed_date": None, "record_status": "active"}, dt.date(2024, 1, 3))
+    with pytest.raises(TypeError):
+        referral.values["primary_need"] = "OTHER"  # type: ignore[index]
+    referral.revise(dt.date(2024, 3, 1), {"primary_need": "OTHER"})
+    assert referral.value("primary_need") == "BEHAVIOUR"
+    assert referral.state_on(dt.date(2024, 1, 31))["primary_need"] == "OTHER"
+    assert referral.state_on(dt.date(2024, 3, 31))["primary_need"] == "BEHAVIOUR"
+    assert dt.date(2024, 3, 1) in referral.change_dates()
+    assert referral.is_open_on(dt.date(2024, 2, 1)) and not referral.is_open_on(dt.date(2024, 1, 1))

@@ -98,7 +98,7 @@ def transposed(day: dt.date) -> dt.date | None:
 
 def record_rng(seed: int, record: Record) -> random.Random:
     """The generator of one record's variation: the same record varies the same way in every month's file."""
-    return random.Random(f"{seed}|{record.feed}|{record.provider}|{record.values[IDENTITY_FEEDS[record.feed]]}")
+    return random.Random(f"{seed}|{record.feed}|{record.provider}|{record.value(IDENTITY_FEEDS[record.feed])}")
 
 
 def as_typed(record: Record, row: dict, seed: int, day: dt.date) -> dict:
@@ -132,7 +132,7 @@ def _transposed_if_valid(record: Record, born: dt.date) -> dt.date:
     if swapped is None or swapped > record.created:
         return born
     if record.feed == "sure_start_registrations":
-        registered = record.values["registration_date"]
+        registered = record.value("registration_date")
         months = (registered.year - swapped.year) * 12 + registered.month - swapped.month
         if months >= 48:
             return born
@@ -142,7 +142,7 @@ def _transposed_if_valid(record: Record, born: dt.date) -> dt.date:
 def write_truth(records: Iterable[Record], path: Path) -> int:
     """Which person each record naming a child is: provider, feed, the provider's record id, person. Only for
     measuring linkage (``cdw linkage-report``); the pipeline never reads it."""
-    rows = sorted((r.provider, r.feed, str(r.values[IDENTITY_FEEDS[r.feed]]), r.person.pid)
+    rows = sorted((r.provider, r.feed, str(r.value(IDENTITY_FEEDS[r.feed])), r.person.pid)
                   for r in records if r.feed in IDENTITY_FEEDS and r.person is not None)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as handle:

@@ -72,7 +72,7 @@ def spoil_hcn(rng: random.Random, hcn: str) -> str:
     return hcn[:8]
 
 
-@dataclass
+@dataclass(slots=True)
 class Person:
     pid: int
     forename: str

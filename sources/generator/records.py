@@ -11,7 +11,9 @@ error is sent once more with ``record_status = deleted``.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
 
 from sources.generator.people import Person
 
@@ -37,20 +39,38 @@ CLOSING_DATE = {
 }
 
 
-@dataclass
 class Record:
-    feed: str
-    provider: str
-    values: dict
-    created: dt.date
-    person: Person | None = None
-    # (date, {field: value before that date}): corrections made in a later month.
-    revisions: list[tuple[dt.date, dict]] = field(default_factory=list)
-    deleted_on: dt.date | None = None
+    """One record of a feed. Its fields are kept as a tuple beside a field-name tuple shared by every record with
+    the same fields: a scale-30 world holds tens of millions of records, and a dict each would not fit in memory.
+    """
+
+    __slots__ = ("_cells", "_fields", "created", "deleted_on", "feed", "person", "provider", "revisions")
+
+    def __init__(self, feed: str, provider: str, values: dict, created: dt.date, person: Person | None = None):
+        self.feed, self.provider, self.created, self.person = feed, provider, created, person
+        fields = tuple(values)
+        self._fields = _FIELD_NAMES.setdefault(fields, fields)
+        self._cells = tuple(values.values())
+        # (date, {field: value before that date}): corrections made in a later month.
+        self.revisions: tuple[tuple[dt.date, dict], ...] = ()
+        self.deleted_on: dt.date | None = None
+
+    @property
+    def values(self) -> Mapping[str, Any]:
+        """The record's final state, read-only (a record does not change once simulated but by ``revise``)."""
+        return MappingProxyType(dict(zip(self._fields, self._cells, strict=True)))
+
+    def value(self, name: str) -> Any:
+        """One field of the final state, without building the whole row."""
+        return self._cells[self._fields.index(name)]
+
+    def revise(self, when: dt.date, before: dict) -> None:
+        """A correction made on ``when``: until then the fields held the values in ``before``."""
+        self.revisions += ((when, before),)
 
     def state_on(self, day: dt.date) -> dict:
         """The record as a provider's system held it at the end of ``day``."""
-        row = dict(self.values)
+        row = dict(zip(self._fields, self._cells, strict=True))
         for date_field, dependents in DATE_DEPENDENTS.get(self.feed, {}).items():
             when = row.get(date_field)
             if when is not None and when > day:
@@ -69,11 +89,12 @@ class Record:
     def change_dates(self) -> list[dt.date]:
         """Every day on which the record was created or changed."""
         days = [self.created]
-        days += [v for k, v in self.values.items() if isinstance(v, dt.date) and k in _EVENT_FIELDS]
+        days += [v for k, v in zip(self._fields, self._cells, strict=True)
+                 if isinstance(v, dt.date) and k in _EVENT_FIELDS]
         days += [when for when, _ in self.revisions]
         if self.deleted_on:
             days.append(self.deleted_on)
-        if self.person is not None and "postcode" in self.values:
+        if self.person is not None and "postcode" in self._fields:
             days += [when for when, _ in self.person.moves if when >= self.created]
         return days
 
@@ -81,13 +102,13 @@ class Record:
         closing_field = CLOSING_DATE.get(self.feed)
         if self.created > day or closing_field is None:
             return False
-        closing = self.values.get(closing_field)
+        closing = self.value(closing_field) if closing_field in self._fields else None
         return closing is None or closing > day
 
     def is_active_between(self, first: dt.date, last: dt.date) -> bool:
         """Active in a period: created by its end and not closed before its start."""
         closing_field = CLOSING_DATE.get(self.feed)
-        closing = self.values.get(closing_field) if closing_field else None
+        closing = self.value(closing_field) if closing_field in self._fields else None
         return self.created <= last and (closing is None or closing >= first)
 
 
@@ -96,3 +117,7 @@ _EVENT_FIELDS = {
     "registration_date", "deregistration_date", "end_date", "review_date", "contact_date",
     "exit_date", "service_start_date", "service_end_date",
 }
+
+
+# Every distinct tuple of field names, once: records of a feed share theirs.
+_FIELD_NAMES: dict[tuple[str, ...], tuple[str, ...]] = {}

@@ -181,7 +181,7 @@ class TrustSimulation:
         if key in self.child_ids:
             record = self.child_ids[key]
             record.created = min(record.created, day)
-            return record.values["child_id"]
+            return record.value("child_id")
         child_id = self.new_id(trust, "C")
         roll = self.rng.random()
         hcn = "" if roll < HCN_MISSING_RATE else (
@@ -193,11 +193,14 @@ class TrustSimulation:
             "first_language": person.first_language, "interpreter_required": person.interpreter_required,
             "postcode": person.postcode, "record_status": "active",
         }
-        record = self.world.add(Record("children", trust, values, day, person=person))
         # Characteristics recorded later: the record changes in a later month.
+        recorded_later = None
         if person.religion == "NREC" and self.rng.random() < 0.3:
             values["religion"] = "CATH" if self.rng.random() < 0.5 else "PROT"
-            record.revisions.append((day + dt.timedelta(days=self.rng.randint(20, 200)), {"religion": "NREC"}))
+            recorded_later = day + dt.timedelta(days=self.rng.randint(20, 200))
+        record = self.world.add(Record("children", trust, values, day, person=person))
+        if recorded_later is not None:
+            record.revise(recorded_later, {"religion": "NREC"})
         self.child_ids[key] = record
         return child_id
 
@@ -283,8 +286,7 @@ class TrustSimulation:
         }
         record = self.world.add(Record("referrals", trust, values, day))
         if rng.random() < 0.02:  # corrected in a later month
-            record.revisions.append((decision_date + dt.timedelta(days=rng.randint(15, 90)),
-                                     {"primary_need": _pick(rng, NEEDS)}))
+            record.revise(decision_date + dt.timedelta(days=rng.randint(15, 90)), {"primary_need": _pick(rng, NEEDS)})
         if decision in ("NFA", "SIGNPOST") and rng.random() < DELETED_SHARE:
             record.deleted_on = day + dt.timedelta(days=rng.randint(20, 120))
         self.known_children[trust].append(person)

@@ -154,7 +154,7 @@ class SubmissionWriter:
         for trust in sorted(p for p, v in self.providers.items() if v["provider_type"] == "trust"):
             self.progress(f"{trust}: trust feeds")
             sent_children: set[str] = set()
-            children = {r.values["child_id"]: r for r in world.records.get((trust, "children"), [])}
+            children = {r.value("child_id"): r for r in world.records.get((trust, "children"), [])}
             child_months = _changes_by_month(children.values(), world.history_start, first_end)
             by_month: dict[str, dict[str, list[Record]]] = defaultdict(lambda: defaultdict(list))
             for feed, contract in contracts().items():
@@ -171,7 +171,7 @@ class SubmissionWriter:
                     rows = [r.state_on(last) for r in by_month[label][feed]]
                     referenced.update(r["child_id"] for r in rows)
                     self.write(trust, feed, label, last, rows)
-                due = {r.values["child_id"] for r in child_months.get(label, [])}
+                due = {r.value("child_id") for r in child_months.get(label, [])}
                 due |= referenced - sent_children
                 sent_children |= due
                 rows = self.typed_rows([children[c] for c in sorted(due)], last)
@@ -190,7 +190,7 @@ class SubmissionWriter:
             for label, first, last in quarters:
                 rows = self.typed_rows([r for r in registrations if r.is_active_between(first, last)], last)
                 self.write(project, "sure_start_registrations", label, last, rows)
-                rows = [r.values for r in contacts[project] if first <= r.values["contact_date"] <= last]
+                rows = [r.values for r in contacts[project] if first <= r.value("contact_date") <= last]
                 self.write(project, "sure_start_contacts", label, last, rows)
         self.progress("Sure Start projects")
 
