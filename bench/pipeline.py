@@ -5,10 +5,12 @@ the cost of one more month.
 
 Generates 25 months of synthetic submissions into a temporary data root. Lands the first 24 months' files and
 times `cdw run` (ingest, gate, dbt, publish: the stage times come from the run's own events) and `cdw extract`,
-each in its own process under /usr/bin/time for its peak memory; times the DuckDB floor (bench/floor.py) on the
-same landing files and prints the ratio; then lands the 25th month and times the incremental `cdw run`.
-Prints its figures, and against each target of its scale (the ``MAX_`` constants) whether it is met; asserts
-nothing.
+each in its own process, sampling the memory of the process and its children together; times the DuckDB floor
+(bench/floor.py) on the same landing files and prints the ratio; then lands the 25th month and times the
+incremental `cdw run`.
+Prints each figure as it is measured, and against each target of its scale (the ``MAX_`` constants) whether it
+is met; asserts nothing. A `cdw run` that fails (out of memory at scale 30, say) is reported with its time and
+peak memory, its targets as not met, and the benchmark exits 1.
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ import datetime as dt
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -48,17 +52,56 @@ def month_after(month: str, months: int = 1) -> str:
     return f"{add_months(parse_month(month), months):%Y-%m}"
 
 
-def timed(command: list[str], env: dict[str, str], log: Path) -> tuple[float, float, str]:
-    """Wall seconds, peak resident memory in GB (the process and its children), and what it printed."""
-    measure = log.with_suffix(".time")
+@dataclass(frozen=True)
+class Timed:
+    """One command's wall seconds, peak memory in GB (of the process and its children together), what it printed,
+    and its exit code."""
+
+    seconds: float
+    peak_gb: float
+    printed: str
+    returncode: int
+
+
+def timed(command: list[str], env: dict[str, str], log: Path) -> Timed:
+    """Run the command, sampling its memory (a failure is measured too: at scale 30 how far it got matters)."""
+    started = time.perf_counter()
     with log.open("w") as out:
-        result = subprocess.run(["/usr/bin/time", "-f", "%e %M", "-o", str(measure), *command], env=env,
-                                stdout=out, stderr=subprocess.STDOUT, check=False)
-    seconds, kilobytes = measure.read_text().split()[-2:]
-    printed = log.read_text()
-    if result.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} failed ({result.returncode}); see {log}:\n{printed[-2000:]}")
-    return float(seconds), int(kilobytes) / 1024 / 1024, printed
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+        peak = 0
+        while process.poll() is None:
+            peak = max(peak, tree_memory(process.pid))
+            time.sleep(0.5)
+    return Timed(time.perf_counter() - started, peak / 1024**3, log.read_text(), process.returncode)
+
+
+def tree_memory(root: int) -> int:
+    """Bytes of memory a process and all its descendants hold at once (proportional set size: a page shared by
+    two of them counts half in each). `cdw run` holds its own memory while dbt, a child, builds: the machine
+    needs the sum, which /usr/bin/time (the largest single process) does not give."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue  # the process ended while we looked
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in tree]
+        tree.update(children)
+        frontier.extend(children)
+    total = 0
+    for pid in tree:
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1]) * 1024
+                    break
+        except OSError:
+            continue
+    return total
 
 
 QUARTERLY = re.compile(r"_\d{4}-Q[1-4]\.")
@@ -82,9 +125,10 @@ def land(source: Path, landing: Path, before: str | None, after: str | None, mon
     return count
 
 
-def generate_once(generated: Path, start: str, end: str, scale: float, seed: int) -> float | None:
+def generate_once(generated: Path, start: str, end: str, scale: float, seed: int) -> tuple[float, float] | None:
     """Generate the submissions, or reuse those a kept folder already holds for the same parameters (the
-    generator is deterministic, and at scale 10 it takes longer than the pipeline). Seconds taken, or None."""
+    generator is deterministic, and at scale 10 it takes longer than the pipeline). Seconds taken and this
+    process's peak memory in GB (generating is the first thing it does), or None."""
     parameters = {"start": start, "end": end, "scale": scale, "seed": seed}
     marker = generated / "parameters.json"
     if marker.exists() and json.loads(marker.read_text()) == parameters:
@@ -93,7 +137,7 @@ def generate_once(generated: Path, start: str, end: str, scale: float, seed: int
     started = time.perf_counter()
     generate(start, end, scale, seed, generated)
     marker.write_text(json.dumps(parameters))
-    return time.perf_counter() - started
+    return time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
 
 
 def main() -> None:
@@ -107,13 +151,24 @@ def main() -> None:
     args = parser.parse_args()
     last = month_after(args.start, args.months - 1)
     extra = month_after(last)
-    cutoff = f"{month_after(extra)}-01"  # files of the extra month arrive in the month after it
     quarter = quarter_just_ended(dt.date.fromisoformat(f"{extra}-01"))
-    quarter_end = quarter_bounds(quarter)[1]
-    if f"{quarter_end:%Y-%m}" != last:
+    if f"{quarter_bounds(quarter)[1]:%Y-%m}" != last:
         raise SystemExit(f"--months must end with a calendar quarter ({last} does not)")
-
     folder = args.keep or Path(tempfile.mkdtemp(prefix="cdw-bench-"))
+    try:
+        completed = measure(args, folder, extra, quarter)
+    finally:
+        if args.keep is None:
+            shutil.rmtree(folder, ignore_errors=True)
+    if not completed:
+        raise SystemExit(1)
+
+
+def measure(args: argparse.Namespace, folder: Path, extra: str, quarter: str) -> bool:
+    """Generate, land, run, extract, time the floor and the month after, printing each figure as it comes (a run
+    that fails still prints how far it got and its peak memory). Whether the pipeline completed."""
+    quarter_end = quarter_bounds(quarter)[1]
+    cutoff = f"{month_after(extra)}-01"  # files of the extra month arrive in the month after it
     root, generated = folder / "data", folder / "generated"
     env = {**os.environ, "CDW_DATA_DIR": str(root), "CDW_ALLOW_DEMO_KEY": "1", "GX_ANALYTICS_ENABLED": "False",
            "DBT_LOG_PATH": str(root / "logs")}
@@ -121,66 +176,85 @@ def main() -> None:
     env.pop("CDW_LANDING_DIR", None)
     logs = folder / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    try:
-        generation = generate_once(generated, args.start, extra, args.scale, args.seed)
-        shutil.rmtree(root, ignore_errors=True)  # every measured run starts from an empty data root
-        landed = land(generated, root / "landing", before=cutoff, after=None)
 
-        run_seconds, run_memory, printed = timed([CDW, "run"], env, logs / "run.log")
-        stages = dict(zip(("ingest", "gate", "dbt", "publish"), map(float, STAGES.search(printed).groups()),
-                          strict=True))
-        rows = sum(s.rows or 0 for s in Registry(root / "restricted" / "registry.sqlite").all("accepted"))
-        extract_seconds, extract_memory, _ = timed([CDW, "extract", "--quarter", quarter], env,
-                                                   logs / "extract.log")
-        floor_seconds, floor_results = run_floor(root / "landing", quarter_end)
+    generation = generate_once(generated, args.start, extra, args.scale, args.seed)
+    shutil.rmtree(root, ignore_errors=True)  # every measured run starts from an empty data root
+    landed = land(generated, root / "landing", before=cutoff, after=None)
+    say(f"pipeline benchmark: scale {args.scale}, {args.months} months from {args.start} (seed {args.seed}), "
+        f"{landed:,} files landed; {os.cpu_count()} cores")
+    say(f"  {'stage':34} {'wall s':>8} {'rows/s':>10} {'peak GB':>8}")
+    if generation is None:
+        say(f"  {'generate (25 months)':34} {'reused (--keep)':>19}")
+    else:
+        say(f"  {'generate (25 months)':34} {generation[0]:8.1f} {'':>10} {generation[1]:8.2f}")
 
-        more = land(generated, root / "landing", before=None, after=cutoff, monthly_only=True)
-        increment_seconds, increment_memory, printed = timed([CDW, "run"], env, logs / "increment.log")
-        increment_stages = STAGES.search(printed).groups()
-    finally:
-        if args.keep is None:
-            shutil.rmtree(folder, ignore_errors=True)
-
-    pipeline = sum(stages.values()) + extract_seconds
-    print(f"pipeline benchmark: scale {args.scale}, {args.months} months from {args.start} (seed {args.seed}), "
-          f"{landed:,} files, {rows:,} accepted rows; {os.cpu_count()} cores")
-    print(f"  {'stage':34} {'wall s':>8} {'rows/s':>10} {'peak GB':>8}")
-    made = "reused (--keep)" if generation is None else f"{generation:8.1f}"
-    print(f"  {'generate (25 months)':34} {made:>8} {'':>10} {'':>8}")
+    run = timed([CDW, "run"], env, logs / "run.log")
+    if run.returncode != 0:
+        say(f"  cdw run did NOT complete: exit {run.returncode} after {run.seconds:.1f} s, peak {run.peak_gb:.2f} GB "
+            f"(last lines of {logs / 'run.log'}):")
+        say("    " + "\n    ".join(run.printed.strip().splitlines()[-8:]))
+        for line in verdicts(args.scale, None, run.peak_gb, None):
+            say(f"  target: {line}")
+        return False
+    stages = dict(zip(("ingest", "gate", "dbt", "publish"), map(float, STAGES.search(run.printed).groups()),
+                      strict=True))
+    rows = sum(s.rows or 0 for s in Registry(root / "restricted" / "registry.sqlite").all("accepted"))
     for stage, seconds in stages.items():
-        print(f"  {stage:34} {seconds:8.1f} {rows / max(seconds, 1e-9):10,.0f} {'':>8}")
-    print(f"  {'cdw run (whole process)':34} {run_seconds:8.1f} {rows / run_seconds:10,.0f} {run_memory:8.2f}")
-    print(f"  {'extract ' + quarter:34} {extract_seconds:8.1f} {'':>10} {extract_memory:8.2f}")
-    print(f"  {'DuckDB floor (headline indicators)':34} {floor_seconds:8.1f} {rows / floor_seconds:10,.0f}")
-    print(f"  pipeline (stages + extract) / floor: {pipeline / floor_seconds:.1f}x")
-    print(f"  incremental month {extra} ({more} files): {increment_seconds:.1f} s, peak {increment_memory:.2f} GB "
-          f"(ingest {increment_stages[0]}s, gate {increment_stages[1]}s, dbt {increment_stages[2]}s, publish "
-          f"{increment_stages[3]}s) = {increment_seconds / run_seconds:.2f} of the full run")
-    print(f"  floor's headline values at {quarter_end}: " + ", ".join(
+        say(f"  {stage:34} {seconds:8.1f} {rows / max(seconds, 1e-9):10,.0f} {'':>8}")
+    say(f"  {'cdw run (whole process)':34} {run.seconds:8.1f} {rows / run.seconds:10,.0f} {run.peak_gb:8.2f}"
+        f"   ({rows:,} accepted rows)")
+    extract = timed([CDW, "extract", "--quarter", quarter], env, logs / "extract.log")
+    if extract.returncode != 0:
+        raise SystemExit(f"cdw extract failed ({extract.returncode}); see {logs / 'extract.log'}")
+    say(f"  {'extract ' + quarter:34} {extract.seconds:8.1f} {'':>10} {extract.peak_gb:8.2f}")
+    floor_seconds, floor_results = run_floor(root / "landing", quarter_end)
+    pipeline = sum(stages.values()) + extract.seconds
+    say(f"  {'DuckDB floor (headline indicators)':34} {floor_seconds:8.1f} {rows / floor_seconds:10,.0f}")
+    say(f"  pipeline (stages + extract) / floor: {pipeline / floor_seconds:.1f}x")
+    say(f"  floor's headline values at {quarter_end}: " + ", ".join(
         f"{indicator} {trust} {value:,}" for indicator, trust, value in floor_results if trust == "BHSCT"))
-    peak = max(run_memory, extract_memory, increment_memory)
-    print(f"  peak memory of any pipeline process: {peak:.2f} GB")
-    for line in verdicts(args.scale, pipeline / floor_seconds, peak, increment_seconds / run_seconds):
-        print(f"  target: {line}")
+
+    more = land(generated, root / "landing", before=None, after=cutoff, monthly_only=True)
+    increment = timed([CDW, "run"], env, logs / "increment.log")
+    if increment.returncode != 0:
+        raise SystemExit(f"cdw run (one more month) failed ({increment.returncode}); see {logs / 'increment.log'}")
+    parts = STAGES.search(increment.printed).groups()
+    say(f"  incremental month {extra} ({more} files): {increment.seconds:.1f} s, peak {increment.peak_gb:.2f} GB "
+        f"(ingest {parts[0]}s, gate {parts[1]}s, dbt {parts[2]}s, publish {parts[3]}s) = "
+        f"{increment.seconds / run.seconds:.2f} of the full run")
+    peak = max(run.peak_gb, extract.peak_gb, increment.peak_gb)
+    say(f"  peak memory of any pipeline process: {peak:.2f} GB")
+    for line in verdicts(args.scale, pipeline / floor_seconds, peak, increment.seconds / run.seconds):
+        say(f"  target: {line}")
+    return True
 
 
-def verdicts(scale: float, floor_ratio: float, peak_gb: float, increment_share: float) -> list[str]:
-    """Each of issue 18's targets that applies at this scale, with its figure and whether it is met (a run that
-    did not complete prints no verdict at all)."""
+def say(line: str) -> None:
+    print(line, flush=True)
+
+
+def verdicts(scale: float, floor_ratio: float | None, peak_gb: float, increment_share: float | None) -> list[str]:
+    """Each of issue 18's targets that applies at this scale, with its figure and whether it is met. A run that
+    did not complete has no ratios (None): every target of its scale is not met."""
     def met(holds: bool) -> str:
         return "met" if holds else "NOT met"
 
+    completed = floor_ratio is not None
     lines = []
     if scale == 10:
-        lines.append(f"within {MAX_FLOOR_RATIO:.0f}x of the floor: {met(floor_ratio <= MAX_FLOOR_RATIO)} "
-                     f"({floor_ratio:.1f}x)")
-        lines.append(f"peak memory under {MAX_GB_AT_10:.0f} GB: {met(peak_gb < MAX_GB_AT_10)} ({peak_gb:.2f} GB)")
+        ratio = f"{floor_ratio:.1f}x" if completed else "did not complete"
+        lines.append(f"within {MAX_FLOOR_RATIO:.0f}x of the floor: {met(completed and floor_ratio <= MAX_FLOOR_RATIO)} "
+                     f"({ratio})")
+        lines.append(f"peak memory under {MAX_GB_AT_10:.0f} GB: {met(completed and peak_gb < MAX_GB_AT_10)} "
+                     f"({peak_gb:.2f} GB)")
     if scale == 1:
+        share = f"{increment_share:.2f}" if completed else "did not complete"
         lines.append(f"one more month at most {MAX_INCREMENT_SHARE} of a full run: "
-                     f"{met(increment_share <= MAX_INCREMENT_SHARE)} ({increment_share:.2f})")
+                     f"{met(completed and increment_share <= MAX_INCREMENT_SHARE)} ({share})")
     if scale == 30:
-        lines.append(f"completes on {os.cpu_count()} cores under {MAX_GB_AT_30:.0f} GB: {met(peak_gb < MAX_GB_AT_30)} "
-                     f"(completed; {peak_gb:.2f} GB)")
+        lines.append(f"completes on {os.cpu_count()} cores under {MAX_GB_AT_30:.0f} GB: "
+                     f"{met(completed and peak_gb < MAX_GB_AT_30)} "
+                     f"({'completed' if completed else 'did not complete'}; {peak_gb:.2f} GB)")
     return lines
 
 

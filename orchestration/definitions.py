@@ -9,13 +9,28 @@ from orchestration.defs.extract import commissioner_extract_job, commissioner_ex
 from orchestration.defs.ingest import build_ingest_definitions
 from orchestration.defs.publish import published_analytics
 from orchestration.defs.sensors import landing_sensor
+from orchestration.lib.memory import release_unused_memory
 
 ingest_assets, gate_checks = build_ingest_definitions(source_feeds())
+
+
+
+@dg.success_hook(name="release_memory_after_step")
+def release_memory_after_step(_context: dg.HookContext) -> None:
+    """Steps run one after another in one process: what one freed should not be held through the next."""
+    release_unused_memory()
+
+
+@dg.failure_hook(name="release_memory_after_failed_step")
+def release_memory_after_failed_step(_context: dg.HookContext) -> None:
+    release_unused_memory()
+
 
 warehouse_job = dg.define_asset_job(
     "warehouse_job",
     selection=dg.AssetSelection.all(),
     description="Ingest every new submission, gate it, build and test the warehouse, and publish.",
+    hooks={release_memory_after_step, release_memory_after_failed_step},
 )
 
 defs = dg.Definitions(
