@@ -189,14 +189,28 @@ def _validate(definition: Any, frame: pd.DataFrame, suite_name: str, run_name: s
     )
 
     stored = []
-    for result_format in (DECIDE, _recording(suite_name)):
-        run_id = gx.RunIdentifier(run_name=run_name)
-        validation = definition.run(batch_parameters={"dataframe": frame}, result_format=result_format, run_id=run_id)
-        stored.append(ValidationResultIdentifier(expectation_suite_identifier=ExpectationSuiteIdentifier(
-            name=suite_name), run_id=run_id, batch_identifier=validation.batch_id))
-        if validation.success:
-            break
+    try:
+        for result_format in (DECIDE, _recording(suite_name)):
+            run_id = gx.RunIdentifier(run_name=run_name)
+            validation = definition.run(batch_parameters={"dataframe": frame}, result_format=result_format,
+                                        run_id=run_id)
+            stored.append(ValidationResultIdentifier(expectation_suite_identifier=ExpectationSuiteIdentifier(
+                name=suite_name), run_id=run_id, batch_identifier=validation.batch_id))
+            if validation.success:
+                break
+    finally:
+        _forget_batches(definition)
     return validation, stored
+
+
+def _forget_batches(definition: Any) -> None:
+    """Drop the DataFrames GX's execution engine keeps after a validation. It holds the last batch of every
+    suite for the life of the context (the process): at scale 1 that was 0.85 GB of a run's memory, held while
+    dbt built beside it."""
+    engine = definition.data.data_asset.datasource.execution_engine
+    if engine is not None:
+        engine.batch_manager.reset_batch_cache()
+        engine.batch_manager.batch_data_cache.clear()
 
 
 def _rows_shown(rows: list[dict[str, Any]]) -> str:
