@@ -14,7 +14,6 @@ from orchestration.lib.memory import release_unused_memory
 ingest_assets, gate_checks = build_ingest_definitions(source_feeds())
 
 
-
 @dg.success_hook(name="release_memory_after_step")
 def release_memory_after_step(_context: dg.HookContext) -> None:
     """Steps run one after another in one process: what one freed should not be held through the next."""

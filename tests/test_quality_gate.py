@@ -129,6 +129,19 @@ def test_a_batch_without_a_contract_column_fails_naming_it(tmp_path: Path, small
     assert any(c["column_name"] == "long_term_absence_fte" for c in result.cells)
 
 
+def test_great_expectations_keeps_no_batch_after_a_validation(tmp_path: Path, small_landing: Path) -> None:
+    """GX's execution engine would hold each suite's last DataFrame for the life of the process (0.85 GB after a
+    scale-1 gate, held while dbt builds beside it): the gate drops it, whether the batch passed or failed."""
+    path = batch_file(tmp_path, small_landing, "workforce")
+    pq.write_table(pq.read_table(path).drop_columns(["long_term_absence_fte"]), path)
+    assert not validate_batch(path, contracts()["workforce"]).success  # the failing path validates twice
+    for suite in ("workforce_batch", "workforce_batch_measures"):
+        engine = _validation_definition(None, suite).data.data_asset.datasource.execution_engine
+        assert engine is not None, "the suite was validated, so its source has an engine"
+        assert engine.batch_manager.batch_data_cache == {}
+        assert engine.batch_manager.batch_cache == {}
+
+
 def test_a_passing_validation_is_stored_once_a_failing_one_again_with_its_rows(tmp_path: Path,
                                                                              small_landing: Path) -> None:
     """The first run only decides; where an expectation did not hold (a warning too), a second run records the

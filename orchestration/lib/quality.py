@@ -205,8 +205,8 @@ def _validate(definition: Any, frame: pd.DataFrame, suite_name: str, run_name: s
 
 def _forget_batches(definition: Any) -> None:
     """Drop the DataFrames GX's execution engine keeps after a validation. It holds the last batch of every
-    suite for the life of the context (the process): at scale 1 that was 0.85 GB of a run's memory, held while
-    dbt built beside it."""
+    suite for the life of the context (the process): after a scale-1 run's ingest and gate that was 0.85 GB of
+    DataFrames, and the process's resident memory fell from 1.52 to 0.98 GB without them."""
     engine = definition.data.data_asset.datasource.execution_engine
     if engine is not None:
         engine.batch_manager.reset_batch_cache()
