@@ -194,3 +194,33 @@ def test_the_review_command_lists_the_queue_and_refuses_a_record_it_does_not_nam
     assert "not a record" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["linkage-review", "--same", "a", "b", "--different", "a", "b"])
+
+
+def test_linkage_past_its_caps_stops_with_a_clear_error_and_keys_nothing(
+        data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """At scale 30 the blocking rules' pairs spilled 46 GB in minutes: linkage stops at its spill cap (so the disk
+    the warehouse writes to is not filled) and says why, and no key is written from a half-done linkage."""
+    import duckdb
+
+    from orchestration.lib import linkage
+
+    monkeypatch.setenv("CDW_LINKAGE_MEMORY_LIMIT", "700MB")
+    monkeypatch.setenv("CDW_LINKAGE_SPILL_LIMIT", "2GB")
+    paths = DataPaths(data_dir).ensure()
+    con = linkage._connection(paths)
+    settings = dict(con.execute("select name, value from duckdb_settings() where name in "
+                                "('memory_limit', 'max_temp_directory_size', 'temp_directory')").fetchall())
+    con.close()
+    assert settings["temp_directory"] == str(linkage.linkage_dir(paths) / "spill")
+    assert settings["memory_limit"].startswith("66") and settings["max_temp_directory_size"].startswith("1.8")
+
+    land_and_accept(paths, FILES)
+
+    def out_of_space(con: object, model: object) -> None:
+        raise duckdb.OutOfMemoryException("failed to offload data block: max_temp_directory_size")
+
+    monkeypatch.setattr(linkage, "predict", out_of_space)
+    with pytest.raises(linkage.LinkageTooLarge, match=r"linkage of 6 records .* 700MB of memory and 2GB of spill"):
+        link_children(paths, checked_key(Registry(paths.registry)))
+    assert not person_keys_path(paths).exists()
+    assert not linkage.given_keys_path(paths).exists()
