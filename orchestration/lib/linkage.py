@@ -224,6 +224,15 @@ def train(paths: DataPaths, target: Path = MODEL) -> Path:
     return target
 
 
+def prediction_chunks(identities: int) -> int:
+    """Into how many slices each side of the pairs is cut (``CDW_LINKAGE_CHUNK_RECORDS`` records a slice, a million
+    unless set). Splink then blocks and scores one slice against another at a time, keeping only the pairs at or
+    above ``REVIEW_PROBABILITY``: the pairs held at once fall with the square of the slices, where all the pairs
+    of scale 30 together (about 470 million) spilled past 46 GB. The pairs scored, and so the result, are the same."""
+    per_chunk = int(os.environ.get("CDW_LINKAGE_CHUNK_RECORDS", "1000000"))
+    return max(1, -(-identities // per_chunk))
+
+
 def predict(con: duckdb.DuckDBPyConnection, model: Path = MODEL) -> None:
     """Create the table ``scored``: each proposed pair at or above ``REVIEW_PROBABILITY``, with its probability
     and both records' HCNs (two valid HCNs that differ are never one child)."""
@@ -235,9 +244,11 @@ def predict(con: duckdb.DuckDBPyConnection, model: Path = MODEL) -> None:
     # the blocking rules are this module's (``settings``), whatever the model was trained with
     trained["blocking_rules_to_generate_predictions"] = settings()["blocking_rules_to_generate_predictions"]
     linker = _linker(con, trained)
+    chunks = prediction_chunks(con.execute("select count(*) from identities").fetchall()[0][0])
     # the few parameters training cannot see (u of two equal HCNs, m of postcodes in different areas) keep
     # Splink's defaults, which ``train`` reports; no need to say so at every run
-    predictions = linker.inference.predict(threshold_match_probability=REVIEW_PROBABILITY, warning_mode="never")
+    predictions = linker.inference.predict(threshold_match_probability=REVIEW_PROBABILITY, warning_mode="never",
+                                           num_chunks_left=chunks, num_chunks_right=chunks)
     con.execute(f"""
         create or replace table scored as
         select unique_id_l, unique_id_r, match_probability, hcn_l, hcn_r
