@@ -236,7 +236,8 @@ def prediction_chunks(identities: int) -> int:
 def predict(con: duckdb.DuckDBPyConnection, model: Path = MODEL) -> None:
     """Create the table ``scored``: each proposed pair at or above ``REVIEW_PROBABILITY``, with its probability
     and both records' HCNs (two valid HCNs that differ are never one child)."""
-    if con.execute("select count(*) from identities").fetchall()[0][0] < 2:
+    identities = con.execute("select count(*) from identities").fetchall()[0][0]
+    if identities < 2:
         con.execute("create or replace table scored (unique_id_l varchar, unique_id_r varchar, "
                     "match_probability double, hcn_l varchar, hcn_r varchar)")
         return
@@ -244,7 +245,7 @@ def predict(con: duckdb.DuckDBPyConnection, model: Path = MODEL) -> None:
     # the blocking rules are this module's (``settings``), whatever the model was trained with
     trained["blocking_rules_to_generate_predictions"] = settings()["blocking_rules_to_generate_predictions"]
     linker = _linker(con, trained)
-    chunks = prediction_chunks(con.execute("select count(*) from identities").fetchall()[0][0])
+    chunks = prediction_chunks(identities)
     # the few parameters training cannot see (u of two equal HCNs, m of postcodes in different areas) keep
     # Splink's defaults, which ``train`` reports; no need to say so at every run
     predictions = linker.inference.predict(threshold_match_probability=REVIEW_PROBABILITY, warning_mode="never",
