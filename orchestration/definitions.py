@@ -9,20 +9,21 @@ from orchestration.defs.extract import commissioner_extract_job, commissioner_ex
 from orchestration.defs.ingest import build_ingest_definitions
 from orchestration.defs.publish import published_analytics
 from orchestration.defs.sensors import landing_sensor
-from orchestration.lib.memory import release_unused_memory
+from orchestration.lib.memory import StepMemory
 
 ingest_assets, gate_checks = build_ingest_definitions(source_feeds())
+step_memory = StepMemory()
 
 
 @dg.success_hook(name="release_memory_after_step")
 def release_memory_after_step(_context: dg.HookContext) -> None:
-    """Steps run one after another in one process: what one freed should not be held through the next."""
-    release_unused_memory()
+    """Steps run one after another in one process: what a large one freed should not be held through the next."""
+    step_memory.after_step()
 
 
 @dg.failure_hook(name="release_memory_after_failed_step")
 def release_memory_after_failed_step(_context: dg.HookContext) -> None:
-    release_unused_memory()
+    step_memory.after_step()
 
 
 warehouse_job = dg.define_asset_job(
