@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 import pytest
+from conftest import run_dbt
 from openpyxl import load_workbook
 
 from orchestration.cli import main
@@ -207,3 +208,16 @@ def test_each_feed_is_validated_once_per_run_whatever_its_providers(pipeline: di
     assert not validated_more_than_once
     judged = [s for s in Registry(paths.registry).all() if s.gate_run == first_run]
     assert {s.provider for s in judged if s.feed == "referrals"} == TRUSTS
+
+
+def test_the_dbt_unit_tests_pass_on_the_built_warehouse_which_runs_none(pipeline: dict, tmp_path: Path) -> None:
+    """A run builds without dbt's unit tests (they test the code, on fixed rows), so CI runs them here, on the
+    warehouse the run built; and a run's results hold models and data tests but no unit test."""
+    runs = sorted((pipeline["root"] / "dbt" / "runs").iterdir())
+    kinds = {r["unique_id"].split(".")[0] for r in json.loads((runs[-1] / "run_results.json").read_text())["results"]}
+    assert {"model", "test"} <= kinds and "unit_test" not in kinds
+    result = run_dbt(["test", "--select", "test_type:unit", "--target", "duckdb"], pipeline["root"], tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:]
+    results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
+    unit_tests = [r for r in results if r["unique_id"].startswith("unit_test.")]
+    assert len(unit_tests) > 40 and all(r["status"] == "pass" for r in unit_tests)
