@@ -55,30 +55,40 @@ def month_after(month: str, months: int = 1) -> str:
 @dataclass(frozen=True)
 class Timed:
     """One command's wall seconds, peak memory in GB (of the process and its children together), what it printed,
-    and its exit code."""
+    and its exit code; and, at that peak, how many seconds in and how much of it was the process's own (the rest
+    was its children's: dbt's, for `cdw run`), to say which to make smaller."""
 
     seconds: float
     peak_gb: float
     printed: str
     returncode: int
+    peak_at: float = 0.0
+    peak_own_gb: float = 0.0
+
+    def peak_text(self) -> str:
+        return (f"at its peak, {self.peak_at:.0f} s in: the process {self.peak_own_gb:.2f} GB, its children "
+                f"{self.peak_gb - self.peak_own_gb:.2f} GB")
 
 
 def timed(command: list[str], env: dict[str, str], log: Path) -> Timed:
     """Run the command, sampling its memory (a failure is measured too: at scale 30 how far it got matters)."""
     started = time.perf_counter()
+    peak, peak_own, peak_at = 0, 0, 0.0
     with log.open("w") as out:
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-        peak = 0
         while process.poll() is None:
-            peak = max(peak, tree_memory(process.pid))
+            own, children = tree_memory(process.pid)
+            if own + children > peak:
+                peak, peak_own, peak_at = own + children, own, time.perf_counter() - started
             time.sleep(0.5)
-    return Timed(time.perf_counter() - started, peak / 1024**3, log.read_text(), process.returncode)
+    return Timed(time.perf_counter() - started, peak / 1024**3, log.read_text(), process.returncode, peak_at,
+                 peak_own / 1024**3)
 
 
-def tree_memory(root: int) -> int:
-    """Bytes of memory a process and all its descendants hold at once (proportional set size: a page shared by
-    two of them counts half in each). `cdw run` holds its own memory while dbt, a child, builds: the machine
-    needs the sum, which /usr/bin/time (the largest single process) does not give."""
+def tree_memory(root: int) -> tuple[int, int]:
+    """Bytes of memory a process holds, and all its descendants together, at once (proportional set size: a page
+    shared by two of them counts half in each). `cdw run` holds its own memory while dbt, a child, builds: the
+    machine needs the sum, which /usr/bin/time (the largest single process) does not give."""
     parents: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -92,16 +102,19 @@ def tree_memory(root: int) -> int:
         children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in tree]
         tree.update(children)
         frontier.extend(children)
-    total = 0
+    own = children = 0
     for pid in tree:
         try:
             for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
                 if line.startswith("Pss:"):
-                    total += int(line.split()[1]) * 1024
+                    if pid == root:
+                        own = int(line.split()[1]) * 1024
+                    else:
+                        children += int(line.split()[1]) * 1024
                     break
         except OSError:
             continue
-    return total
+    return own, children
 
 
 QUARTERLY = re.compile(r"_\d{4}-Q[1-4]\.")
@@ -191,7 +204,7 @@ def measure(args: argparse.Namespace, folder: Path, extra: str, quarter: str) ->
     run = timed([CDW, "run"], env, logs / "run.log")
     if run.returncode != 0:
         say(f"  cdw run did NOT complete: exit {run.returncode} after {run.seconds:.1f} s, peak {run.peak_gb:.2f} GB "
-            f"(last lines of {logs / 'run.log'}):")
+            f"({run.peak_text()}; last lines of {logs / 'run.log'}):")
         say("    " + "\n    ".join(run.printed.strip().splitlines()[-8:]))
         for line in verdicts(args.scale, None, run.peak_gb, None):
             say(f"  target: {line}")
@@ -203,6 +216,7 @@ def measure(args: argparse.Namespace, folder: Path, extra: str, quarter: str) ->
         say(f"  {stage:34} {seconds:8.1f} {rows / max(seconds, 1e-9):10,.0f} {'':>8}")
     say(f"  {'cdw run (whole process)':34} {run.seconds:8.1f} {rows / run.seconds:10,.0f} {run.peak_gb:8.2f}"
         f"   ({rows:,} accepted rows)")
+    say(f"    cdw run {run.peak_text()}")
     extract = timed([CDW, "extract", "--quarter", quarter], env, logs / "extract.log")
     if extract.returncode != 0:
         raise SystemExit(f"cdw extract failed ({extract.returncode}); see {logs / 'extract.log'}")
@@ -222,6 +236,7 @@ def measure(args: argparse.Namespace, folder: Path, extra: str, quarter: str) ->
     say(f"  incremental month {extra} ({more} files): {increment.seconds:.1f} s, peak {increment.peak_gb:.2f} GB "
         f"(ingest {parts[0]}s, gate {parts[1]}s, dbt {parts[2]}s, publish {parts[3]}s) = "
         f"{increment.seconds / run.seconds:.2f} of the full run")
+    say(f"    the month's cdw run {increment.peak_text()}")
     peak = max(run.peak_gb, extract.peak_gb, increment.peak_gb)
     say(f"  peak memory of any pipeline process: {peak:.2f} GB")
     for line in verdicts(args.scale, pipeline / floor_seconds, peak, increment.seconds / run.seconds):

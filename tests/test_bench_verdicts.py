@@ -39,5 +39,7 @@ def test_peak_memory_is_the_whole_process_tree(tmp_path: Path) -> None:
     measured = timed([sys.executable, "-c", parent], dict(os.environ), tmp_path / "run.log")
     assert measured.returncode == 0
     assert 0.55 < measured.peak_gb < 1.0, measured.peak_gb
+    assert 0.25 < measured.peak_own_gb < 0.5 and 0.25 < measured.peak_gb - measured.peak_own_gb < 0.5, measured
+    assert 0 < measured.peak_at < measured.seconds
     failed = timed([sys.executable, "-c", "raise SystemExit(3)"], dict(os.environ), tmp_path / "failed.log")
     assert failed.returncode == 3
