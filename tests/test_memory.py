@@ -1,5 +1,5 @@
 """`cdw run` gives back what a large finished step freed: the hook is on the warehouse job, only a step after
-which the process has grown releases (a full collection costs about 0.3 s), and the release reaches the C
+which the process has grown releases (a full collection costs about 0.4 s), and the release reaches the C
 library's allocator on this platform."""
 
 from __future__ import annotations

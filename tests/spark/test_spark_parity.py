@@ -69,7 +69,7 @@ def test_the_job_built_on_spark_and_ran_every_test(both_engines: dict[str, Path]
 
 def test_the_dbt_unit_tests_pass_on_spark(both_engines: dict[str, Path], tmp_path: Path) -> None:
     """A run builds without dbt's unit tests (``orchestration/defs/dbt.py``), so they run here on Spark, on the
-    warehouse the Spark run built (Spark SQL differs from DuckDB's where the portable macros stand between)."""
+    warehouse the Spark run built (where Spark SQL and DuckDB differ, the portable macros choose: these check both)."""
     result = run_dbt(["test", "--select", "test_type:unit", "--target", "spark"], both_engines["spark"], tmp_path)
     assert result.returncode == 0, result.stdout[-3000:]
     results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
