@@ -206,7 +206,7 @@ def _run_locked(paths: Any) -> int:
         print(_failure_sentence(result, log_path), file=sys.stderr)
         for event in result.all_events:
             if event.event_type_value in ("STEP_FAILURE", "ASSET_CHECK_EVALUATION") and event.is_failure:
-                print(f"  failed: {event.step_key}: {event.message}", file=sys.stderr)
+                print(f"  failed: {event.step_key}: {_failure_detail(event)}", file=sys.stderr)
         failed_checks = _blocking_check_failures(result)
         if failed_checks:
             print("  failed checks:", file=sys.stderr)
@@ -222,10 +222,30 @@ def _blocking_check_failures(result: Any) -> list[Any]:
     return [e for e in result.get_asset_check_evaluations() if not e.passed and e.severity.value == "ERROR"]
 
 
+def _failure_detail(event: Any) -> str:
+    """What a failed step said: its ``dg.Failure``'s description (dbt's first error, say), else Dagster's message."""
+    if event.event_type_value != "STEP_FAILURE":
+        return event.message
+    user = getattr(event.step_failure_data, "user_failure_data", None)
+    return getattr(user, "description", None) or event.message
+
+
+def _check_status(event: Any) -> str:
+    """dbt's status of a test's check (``fail``: it found rows; ``error``: it could not run), or ""."""
+    status = event.metadata.get("status")
+    return str(getattr(status, "value", status) or "")
+
+
 def _failure_sentence(result: Any, log_path: Path) -> str:
     """One plain sentence of what stopped the run and what to do, before any detail."""
     failed_steps = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
     failed_tests = [e for e in _blocking_check_failures(result) if e.check_name != "quality_gate"]
+    errored = [e for e in failed_tests if _check_status(e) == "error"]
+    if errored:  # dbt could not run the test: the data may be sound (at scale 30 the disk filled)
+        names = ", ".join(sorted({e.check_name for e in errored})[:5])
+        return (f"cdw run: dbt could not run {len(errored)} warehouse test(s) ({names}): an error, not a finding in "
+                f"the data, so nothing new was published; every batch is kept. The error (a full disk or memory, "
+                f"say) is below and in the full log ({log_path}); correct it and run again.")
     if failed_tests:
         names = ", ".join(sorted({e.check_name for e in failed_tests})[:5])
         return (f"cdw run: a warehouse data test failed ({names}), so nothing new was published; every batch is "

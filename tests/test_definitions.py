@@ -97,3 +97,54 @@ def test_the_gate_check_shows_its_own_run_and_links_its_data_docs(tmp_path: Path
     link = busy["data_docs_referrals_batch"]
     assert isinstance(link, dg.UrlMetadataValue) and link.url == page.as_uri()
     assert "BHSCT_referrals_2025-01.csv" in busy["failures"].md_str
+
+
+def test_a_dbt_error_is_told_apart_from_a_test_that_found_rows(tmp_path: Path) -> None:
+    """At scale 30 the disk filled while dbt ran a warehouse test: the run said the test had failed, as if the data
+    were wrong. An error is now named as one, with dbt's own message."""
+    from types import SimpleNamespace
+
+    from orchestration.cli import _failure_sentence
+    from orchestration.defs.dbt import first_error
+
+    message = 'IO Error: Could not write file "warehouse.duckdb.tmp/t.tmp":\n  No space left on device'
+    results = [{"unique_id": "test.cdw.assert_over_periods_hold", "status": "fail", "message": "Got 3 results"},
+               {"unique_id": "test.cdw.assert_indicator_units_are_one_per_period", "status": "error",
+                "message": message}]
+    (tmp_path / "run_results.json").write_text(json.dumps({"results": results}), encoding="utf-8")
+    one_line = 'IO Error: Could not write file "warehouse.duckdb.tmp/t.tmp": No space left on device'
+    assert first_error(tmp_path) == one_line
+    assert first_error(tmp_path / "missing") is None
+
+    def check(name: str, status: str) -> SimpleNamespace:
+        return SimpleNamespace(passed=False, check_name=name, severity=dg.AssetCheckSeverity.ERROR,
+                               metadata={"status": dg.MetadataValue.text(status)})
+
+    def run(*checks: SimpleNamespace) -> SimpleNamespace:
+        return SimpleNamespace(all_events=[], get_asset_check_evaluations=lambda: list(checks))
+
+    errored = _failure_sentence(run(check("assert_indicator_units_are_one_per_period", "error")), tmp_path / "log")
+    assert "could not run 1 warehouse test(s) (assert_indicator_units_are_one_per_period)" in errored
+    assert "not a finding in the data" in errored and "data test failed" not in errored
+    found = _failure_sentence(run(check("assert_over_periods_hold", "fail")), tmp_path / "log")
+    assert "a warehouse data test failed (assert_over_periods_hold)" in found
+
+
+def test_a_failed_step_is_told_by_its_failure_s_description() -> None:
+    """`cdw run` prints what a failed step said (dbt's first error, say), not only "Execution of step failed"."""
+    from orchestration.cli import _failure_detail
+
+    @dg.op
+    def stops() -> None:
+        raise dg.Failure(description="dbt build failed: 1 node(s) failed or errored; the first error: disk full")
+
+    @dg.job
+    def stopping() -> None:
+        stops()
+
+    result = stopping.execute_in_process(raise_on_error=False)
+    failures = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    assert [_failure_detail(e) for e in failures] == [
+        "dbt build failed: 1 node(s) failed or errored; the first error: disk full"]
+    others = [e for e in result.all_events if e.event_type_value != "STEP_FAILURE"]
+    assert all(_failure_detail(e) == e.message for e in others)

@@ -107,8 +107,10 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> 
     report(context, f"dbt build: {built} model(s) and seed(s) built, {len(checks)} test(s), {failed} failed")
     if not invocation.is_successful():
         failures = unsuccessful_nodes(invocation.target_path)
+        error = first_error(invocation.target_path)
         raise dg.Failure(description=f"dbt build failed: {len(failures)} node(s) failed or errored "
-                                     f"({', '.join(failures[:5])}{', ...' if len(failures) > 5 else ''}); see "
+                                     f"({', '.join(failures[:5])}{', ...' if len(failures) > 5 else ''})"
+                                     f"{f'; the first error: {error}' if error else ''}; see "
                                      f"{invocation.target_path / 'dbt.log'}")
 
 
@@ -125,6 +127,18 @@ def unsuccessful_nodes(target: Path) -> list[str]:
             kind, _, *rest = result["unique_id"].split(".")
             names.append(".".join(rest[:2]) if kind == "unit_test" else rest[0])
     return names
+
+
+def first_error(target: Path) -> str | None:
+    """The message of the first node a finished ``dbt build`` could not run (an error, such as a full disk, not a
+    test that found rows), on one line and cut short, or None."""
+    path = target / "run_results.json"
+    if not path.exists():
+        return None
+    for result in json.loads(path.read_text(encoding="utf-8"))["results"]:
+        if result["status"] == "error" and result.get("message"):
+            return " ".join(str(result["message"]).split())[:400]
+    return None
 
 
 def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, paths: DataPaths, again: bool = False
