@@ -114,15 +114,17 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> 
                                      f"{invocation.target_path / 'dbt.log'}")
 
 
+def _run_results(target: Path) -> list[dict[str, Any]]:
+    """The nodes of a finished ``dbt build``'s ``run_results.json``, or none where it wrote none."""
+    path = target / "run_results.json"
+    return json.loads(path.read_text(encoding="utf-8"))["results"] if path.exists() else []
+
+
 def unsuccessful_nodes(target: Path) -> list[str]:
     """The models, seeds, data tests and unit tests a finished ``dbt build`` failed or errored on, by name (unit
     tests are no asset checks, so the checks alone undercount)."""
-    path = target / "run_results.json"
-    if not path.exists():
-        return []
-    results = json.loads(path.read_text(encoding="utf-8"))["results"]
     names = []
-    for result in results:
+    for result in _run_results(target):
         if result["status"] in ("fail", "error"):  # kind.project.name[.hash], or unit_test.project.model.test
             kind, _, *rest = result["unique_id"].split(".")
             names.append(".".join(rest[:2]) if kind == "unit_test" else rest[0])
@@ -132,10 +134,7 @@ def unsuccessful_nodes(target: Path) -> list[str]:
 def first_error(target: Path) -> str | None:
     """The message of the first node a finished ``dbt build`` could not run (an error, such as a full disk, not a
     test that found rows), on one line and cut short, or None."""
-    path = target / "run_results.json"
-    if not path.exists():
-        return None
-    for result in json.loads(path.read_text(encoding="utf-8"))["results"]:
+    for result in _run_results(target):
         if result["status"] == "error" and result.get("message"):
             return " ".join(str(result["message"]).split())[:400]
     return None
