@@ -16,6 +16,23 @@
     percentile({{ expression }}, 0.5)
 {%- endmacro %}
 
+{% macro compact_key(expression) -%}
+    {#- A key (a 64-character hash) as a 16-byte number where units are grouped or made distinct by it: on
+        DuckDB, md5_number, whose collisions (about 1 in 10^22 among 10^8 keys) cannot be told from none. Hash
+        tables of 16-byte numbers instead of strings spill a quarter as much to disk (units of scale 10 made
+        distinct with 1 GB: 1.1 GB instead of 4.8 GB). Spark, which spills as it shuffles, groups by the key as it
+        is. Never published: compared only with other compact keys. -#}
+    {{ return(adapter.dispatch('compact_key', 'children_data_warehouse')(expression)) }}
+{%- endmacro %}
+
+{% macro default__compact_key(expression) -%}
+    {{ expression }}
+{%- endmacro %}
+
+{% macro duckdb__compact_key(expression) -%}
+    md5_number({{ expression }})
+{%- endmacro %}
+
 {% macro age_in_years(birth_month, event_date) -%}
     {#- Whole years at a month's end (exact: every period ends on a month's last day), counted from the first day
         of the month of birth (the day of birth never leaves the restricted zone). At an event within a month it

@@ -17,7 +17,7 @@ with units as (
 
 children as (
 
-    select * from {{ ref('dim_children') }}
+    select {{ compact_key('child_key') }} as child_id, * from {{ ref('dim_children') }}
 
 ),
 
@@ -25,18 +25,29 @@ children as (
 -- recorded it (the test indicator_units_are_one_per_period), so once each unit is one row per breakdown value its
 -- counts add up: units are summed in cells of the finest grain, then the cells in each breakdown and area,
 -- instead of counting units distinct over every breakdown and area (the same counts, far less work).
+-- Units are made distinct one indicator at a time (macro for_each_indicator) by their compact keys (macro
+-- compact_key), which bounds the memory and disk it takes.
 unit_rows as (
 
-    select distinct {{ period }}, unit_key, child_key, age, numerator, denominator
-    from units
+    {% call(indicator) for_each_indicator('mart_indicators') -%}
+        select distinct
+            {{ period }}, {{ compact_key('unit_key') }} as unit_id, {{ compact_key('child_key') }} as child_id, age,
+            numerator, denominator
+        from units
+        where indicator = '{{ indicator }}'
+    {%- endcall %}
 
 ),
 
 own_breakdown_rows as (
 
-    select distinct {{ period }}, unit_key, child_key, numerator, denominator, breakdown, breakdown_value
-    from units
-    where breakdown is not null
+    {% call(indicator) for_each_indicator('mart_indicators') -%}
+        select distinct
+            {{ period }}, {{ compact_key('unit_key') }} as unit_id, {{ compact_key('child_key') }} as child_id,
+            numerator, denominator, breakdown, breakdown_value
+        from units
+        where indicator = '{{ indicator }}' and breakdown is not null
+    {%- endcall %}
 
 ),
 
@@ -54,7 +65,7 @@ described as (
         children.trust_of_residence
     from unit_rows
     left join children
-        on unit_rows.child_key = children.child_key
+        on unit_rows.child_id = children.child_id
 
 ),
 
@@ -84,7 +95,7 @@ own_breakdown_cells as (
         sum(own.numerator) as counted
     from own_breakdown_rows as own
     left join children
-        on own.child_key = children.child_key
+        on own.child_id = children.child_id
     group by
         {{ period }}, children.trust_of_residence, children.lgd_code, own.breakdown, own.breakdown_value
 

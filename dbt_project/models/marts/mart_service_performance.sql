@@ -12,23 +12,31 @@ with units as (
 
 ),
 
+-- each unit once per provider and once for Northern Ireland, one indicator at a time (macro for_each_indicator),
+-- by its compact key (macro compact_key)
 by_provider as (
 
-    select
-        {{ period }}, provider_code, unit_key, max(numerator) as numerator, max(denominator) as denominator,
-        max(measure) as measure
-    from units
-    group by {{ period }}, provider_code, unit_key
+    {% call(indicator) for_each_indicator('mart_service_performance') -%}
+        select
+            {{ period }}, provider_code, {{ compact_key('unit_key') }} as unit_id, max(numerator) as numerator,
+            max(denominator) as denominator, max(measure) as measure
+        from units
+        where indicator = '{{ indicator }}'
+        group by {{ period }}, provider_code, {{ compact_key('unit_key') }}
+    {%- endcall %}
 
 ),
 
 for_ni as (
 
-    select
-        {{ period }}, 'N92000002' as area_code, unit_key, max(numerator) as numerator,
-        max(denominator) as denominator, max(measure) as measure
-    from units
-    group by {{ period }}, unit_key
+    {% call(indicator) for_each_indicator('mart_service_performance') -%}
+        select
+            {{ period }}, 'N92000002' as area_code, {{ compact_key('unit_key') }} as unit_id,
+            max(numerator) as numerator, max(denominator) as denominator, max(measure) as measure
+        from units
+        where indicator = '{{ indicator }}'
+        group by {{ period }}, {{ compact_key('unit_key') }}
+    {%- endcall %}
 
 ),
 
