@@ -6,8 +6,8 @@ the cost of one more month.
 Generates 25 months of synthetic submissions into a temporary data root. Lands the first 24 months' files and
 times `cdw run` (ingest, gate, dbt, publish: the stage times come from the run's own events) and `cdw extract`,
 each in its own process, sampling the memory of the process and its children together; times the DuckDB floor
-(bench/floor.py) on the same landing files and prints the ratio; then lands the 25th month and times the
-incremental `cdw run`.
+(bench/floor.py) on the same landing files and prints the ratio; then, up to scale 10, lands the 25th month and
+times the incremental `cdw run` (at scale 30 the question is whether the run completes, and under what memory).
 Prints each figure as it is measured, and against each target of its scale (the ``MAX_`` constants) whether it
 is met; asserts nothing. A `cdw run` that fails (out of memory at scale 30, say) is reported with its time and
 peak memory, its targets as not met, and the benchmark exits 1.
@@ -45,6 +45,7 @@ CDW = str(Path(sys.executable).with_name("cdw"))
 MAX_FLOOR_RATIO, MAX_GB_AT_10 = 10.0, 4.0
 MAX_INCREMENT_SHARE = 0.2
 MAX_GB_AT_30 = 8.0
+MONTH_MEASURED_UP_TO = 10.0  # the scales whose month a target or the issue asks for
 
 
 def month_after(month: str, months: int = 1) -> str:
@@ -228,6 +229,23 @@ def measure(args: argparse.Namespace, folder: Path, extra: str, quarter: str) ->
     say(f"  floor's headline values at {quarter_end}: " + ", ".join(
         f"{indicator} {trust} {value:,}" for indicator, trust, value in floor_results if trust == "BHSCT"))
 
+    increment = None
+    if args.scale <= MONTH_MEASURED_UP_TO:
+        increment = measure_month(generated, root, cutoff, extra, env, logs, run)
+    else:
+        say(f"  incremental month: not measured at scale {args.scale} (its targets are at scales 1 and 10; here it "
+            f"would take about as long as the run again)")
+    peak = max(run.peak_gb, extract.peak_gb, increment.peak_gb if increment else 0.0)
+    say(f"  peak memory of any pipeline process: {peak:.2f} GB")
+    share = increment.seconds / run.seconds if increment else None
+    for line in verdicts(args.scale, pipeline / floor_seconds, peak, share):
+        say(f"  target: {line}")
+    return True
+
+
+def measure_month(generated: Path, root: Path, cutoff: str, extra: str, env: dict[str, str], logs: Path,
+                  run: Timed) -> Timed:
+    """Land the month after and time the run that takes it in, against the full run."""
     more = land(generated, root / "landing", before=None, after=cutoff, monthly_only=True)
     increment = timed([CDW, "run"], env, logs / "increment.log")
     if increment.returncode != 0:
@@ -237,11 +255,7 @@ def measure(args: argparse.Namespace, folder: Path, extra: str, quarter: str) ->
         f"(ingest {parts[0]}s, gate {parts[1]}s, dbt {parts[2]}s, publish {parts[3]}s) = "
         f"{increment.seconds / run.seconds:.2f} of the full run")
     say(f"    the month's cdw run {increment.peak_text()}")
-    peak = max(run.peak_gb, extract.peak_gb, increment.peak_gb)
-    say(f"  peak memory of any pipeline process: {peak:.2f} GB")
-    for line in verdicts(args.scale, pipeline / floor_seconds, peak, increment.seconds / run.seconds):
-        say(f"  target: {line}")
-    return True
+    return increment
 
 
 def say(line: str) -> None:
