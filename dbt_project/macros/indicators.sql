@@ -42,9 +42,9 @@
 {% macro for_each_indicator(mart) -%}
     {#- The call block's query once per indicator the catalogue lists for a mart, given the indicator's name, as one
         union. An aggregate keyed by indicator over a mart's units gives the same rows taken one indicator at a
-        time, but holds one indicator's units at once instead of all of them: on scale 10's units with 1 GB,
-        DuckDB spilled 29 GB and ran out of memory aggregating them whole, and (measured in the README) far less
-        one at a time. Each indicator's model is named ind_<indicator> (sources/dbt_models.py). -#}
+        time, but holds one indicator's units at once instead of all of them. Aggregated whole, scale 10's units
+        under 1 GB (bench/dbt_spill.py) ran the marts' DuckDB out of memory after spilling 29 GB; README,
+        "Figures". Each indicator's model is named ind_<indicator> (sources/dbt_models.py). -#}
     {%- for model in indicator_models()[mart] %}
         {{ caller(model[4:]) }}
         {% if not loop.last %}union all{% endif %}

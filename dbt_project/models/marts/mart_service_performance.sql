@@ -5,6 +5,9 @@
     denominator (the number of cases behind a median), so that disclosure control can judge it. The matrix is
     complete (indicator_matrix): every provider has a row for every indicator the catalogue lists for its type,
     a count with nothing to count being 0. Definitions: spec 7.2.1. -#}
+{#- Built after mart_indicators, whose rows it does not read: the two spill the most of any model, and at scale 30
+    under dbt's 3 GB they filled the disk side by side (README, "Figures"). -#}
+-- depends_on: {{ ref('mart_indicators') }}
 {%- set period = 'indicator, period_type, quarter_label' %}
 with units as (
 
