@@ -13,12 +13,12 @@ with units as (
 
 combinations as (
 
-    {% call(indicator) for_each_indicator('mart_indicators') -%}
+    {% call(only) for_each_indicator('mart_indicators') -%}
         select distinct
             indicator, period_type, quarter_label, {{ compact_key('unit_key') }} as unit_id,
             {{ compact_key('child_key') }} as child_id, age, numerator, denominator, measure
         from units
-        where indicator = '{{ indicator }}'
+        where {{ only }}
     {%- endcall %}
 
 )

@@ -26,27 +26,27 @@ children as (
 -- counts add up: units are summed in cells of the finest grain, then the cells in each breakdown and area,
 -- instead of counting units distinct over every breakdown and area (the same counts, far less work).
 -- Units are made distinct one indicator at a time (macro for_each_indicator) by their compact keys (macro
--- compact_key), which bounds the memory and disk it takes.
+-- compact_key), which cuts the memory and disk it takes.
 unit_rows as (
 
-    {% call(indicator) for_each_indicator('mart_indicators') -%}
+    {% call(only) for_each_indicator('mart_indicators') -%}
         select distinct
             {{ period }}, {{ compact_key('unit_key') }} as unit_id, {{ compact_key('child_key') }} as child_id, age,
             numerator, denominator
         from units
-        where indicator = '{{ indicator }}'
+        where {{ only }}
     {%- endcall %}
 
 ),
 
 own_breakdown_rows as (
 
-    {% call(indicator) for_each_indicator('mart_indicators') -%}
+    {% call(only) for_each_indicator('mart_indicators') -%}
         select distinct
             {{ period }}, {{ compact_key('unit_key') }} as unit_id, {{ compact_key('child_key') }} as child_id,
             numerator, denominator, breakdown, breakdown_value
         from units
-        where indicator = '{{ indicator }}' and breakdown is not null
+        where {{ only }} and breakdown is not null
     {%- endcall %}
 
 ),

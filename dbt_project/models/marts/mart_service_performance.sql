@@ -19,12 +19,12 @@ with units as (
 -- by its compact key (macro compact_key)
 by_provider as (
 
-    {% call(indicator) for_each_indicator('mart_service_performance') -%}
+    {% call(only) for_each_indicator('mart_service_performance') -%}
         select
             {{ period }}, provider_code, {{ compact_key('unit_key') }} as unit_id, max(numerator) as numerator,
             max(denominator) as denominator, max(measure) as measure
         from units
-        where indicator = '{{ indicator }}'
+        where {{ only }}
         group by {{ period }}, provider_code, {{ compact_key('unit_key') }}
     {%- endcall %}
 
@@ -32,12 +32,12 @@ by_provider as (
 
 for_ni as (
 
-    {% call(indicator) for_each_indicator('mart_service_performance') -%}
+    {% call(only) for_each_indicator('mart_service_performance') -%}
         select
             {{ period }}, 'N92000002' as area_code, {{ compact_key('unit_key') }} as unit_id,
             max(numerator) as numerator, max(denominator) as denominator, max(measure) as measure
         from units
-        where indicator = '{{ indicator }}'
+        where {{ only }}
         group by {{ period }}, {{ compact_key('unit_key') }}
     {%- endcall %}
 
