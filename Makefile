@@ -78,9 +78,10 @@ bench-dbt-spill: $(STAMP)
 	$(BIN)/python bench/dbt_spill.py --data-dir $(SPILL_DATA) --memory-limit 1GB
 
 # The whole pipeline at scale 1, 10 and 30: each stage's time, memory and rows per second, the DuckDB floor, one
-# more month, and issue 18's targets met or not (prints its figures). BENCH_SCALES="1.0" for the shorter run;
+# more month (up to scale 10), and issue 18's targets met or not (prints its figures). BENCH_SCALES="1.0" for the shorter run;
 # BENCH_KEEP=DIR works in DIR/<scale> and reuses the submissions generated there before (generating takes about
-# 40 minutes and 15 GB at scale 30, and needs about 35 GB of disk with the run's data root; README, "Figures").
+# 40 minutes and 15 GB at scale 30; there dbt's spill has needed more than the 44 GB of disk this machine had free
+# beside the run's data root, README, "Figures").
 BENCH_SCALES ?= 1.0 10.0 30.0
 BENCH_KEEP ?=
 bench: $(STAMP)

@@ -233,8 +233,8 @@ def measure(args: argparse.Namespace, folder: Path, extra: str, quarter: str) ->
     if args.scale <= MONTH_MEASURED_UP_TO:
         increment = measure_month(generated, root, cutoff, extra, env, logs, run)
     else:
-        say(f"  incremental month: not measured at scale {args.scale} (its targets are at scales 1 and 10; here it "
-            f"would take about as long as the run again)")
+        say(f"  incremental month: not measured at scale {args.scale} (the issue asks for it at scales 1 and 10; "
+            f"here it would take about as long as the run again)")
     peak = max(run.peak_gb, extract.peak_gb, increment.peak_gb if increment else 0.0)
     say(f"  peak memory of any pipeline process: {peak:.2f} GB")
     share = increment.seconds / run.seconds if increment else None
