@@ -285,10 +285,18 @@ def indicator_models_sql() -> str:
     indicator models from the catalogue's table: it is written here from the catalogue's file instead."""
     marts = "".join(f"\n        '{mart}': [\n" + "".join(f"            '{m}',\n" for m in models) + "        ],"
                     for mart, models in catalogue_models().items())
+    indicators = "".join(f"\n        '{mart}': [\n" + "".join(f"            '{m.removeprefix('ind_')}',\n" for m in models)
+                         + "        ]," for mart, models in catalogue_models().items())
     return f"""{MARKER} and the catalogue (seeds/ref_indicator_levels.csv): edit the catalogue, not this file.
 {{% macro indicator_models() -%}}
     {{#- The indicator models (models/marts/indicators/) each mart unions: every indicator with a level there. -#}}
     {{{{ return({{{marts}
+    }}) }}}}
+{{%- endmacro %}}
+
+{{% macro catalogue_indicators() -%}}
+    {{#- The names of those indicators, mart by mart, as their rows' indicator column holds them. -#}}
+    {{{{ return({{{indicators}
     }}) }}}}
 {{%- endmacro %}}
 """

@@ -130,6 +130,21 @@ def test_a_dbt_error_is_told_apart_from_a_test_that_found_rows(tmp_path: Path) -
     assert "a warehouse data test failed (assert_over_periods_hold)" in found
 
 
+def test_dbt_stopped_by_its_spill_cap_names_the_setting(tmp_path: Path, monkeypatch) -> None:
+    """Past CDW_DBT_SPILL_LIMIT dbt's DuckDB stops; DuckDB's message names only its own setting, so the pipeline's
+    says which variable to change."""
+    from orchestration.defs.dbt import first_error
+
+    monkeypatch.setenv("CDW_DBT_SPILL_LIMIT", "12GB")
+    message = ("Out of Memory Error: failed to offload data block of size 32.0 KiB (12.0 GiB/12.0 GiB used).\n"
+               "This limit was set by the 'max_temp_directory_size' setting.")
+    results = [{"unique_id": "model.cdw.mart_indicators", "status": "error", "message": message}]
+    (tmp_path / "run_results.json").write_text(json.dumps({"results": results}), encoding="utf-8")
+    error = first_error(tmp_path)
+    assert error is not None and error.startswith("Out of Memory Error: failed to offload")
+    assert "CDW_DBT_SPILL_LIMIT (12GB)" in error
+
+
 def test_a_failed_step_is_told_by_its_failure_s_description() -> None:
     """`cdw run` prints what a failed step said (dbt's first error, say), not only "Execution of step failed"."""
     from orchestration.cli import _failure_detail

@@ -45,13 +45,13 @@
         taken one indicator at a time, and DuckDB holds and spills less: aggregated whole, scale 10's units under
         1 GB ran its memory out after spilling 29 GB (README, "Figures"). Spark's planner expands each branch over
         the units' whole union and its driver ran out of heap, so on Spark, which spills as it shuffles, the query
-        runs once with a condition selecting every unit. Each indicator's model is named ind_<indicator>
-        (sources/dbt_models.py). -#}
+        runs once with a condition selecting every unit. (Built as a table, a mart can instead be built one
+        indicator at a time, query after query: macro partwise_table.) -#}
     {%- if target.type == 'spark' %}
         {{ caller('true') }}
     {%- else %}
-        {%- for model in indicator_models()[mart] %}
-            {{ caller("indicator = '" ~ model[4:] ~ "'") }}
+        {%- for indicator in catalogue_indicators()[mart] %}
+            {{ caller("indicator = '" ~ indicator ~ "'") }}
             {% if not loop.last %}union all{% endif %}
         {%- endfor %}
     {%- endif %}

@@ -136,7 +136,11 @@ def first_error(target: Path) -> str | None:
     test that found rows), on one line and cut short, or None."""
     for result in _run_results(target):
         if result["status"] == "error" and result.get("message"):
-            return " ".join(str(result["message"]).split())[:400]
+            message = " ".join(str(result["message"]).split())[:400]
+            if "max_temp_directory_size" in message:
+                message += (f" [dbt's spill cap, CDW_DBT_SPILL_LIMIT ({os.environ.get('CDW_DBT_SPILL_LIMIT', '40GB')})"
+                            f": raise it where the disk has room, or CDW_DBT_MEMORY_LIMIT]")
+            return message
     return None
 
 

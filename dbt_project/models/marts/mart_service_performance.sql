@@ -5,41 +5,35 @@
     denominator (the number of cases behind a median), so that disclosure control can judge it. The matrix is
     complete (indicator_matrix): every provider has a row for every indicator the catalogue lists for its type,
     a count with nothing to count being 0. Definitions: spec 7.2.1. -#}
-{#- Built after mart_indicators, whose rows it does not read: the two spill the most of any model, and at scale 30
-    under dbt's 3 GB they filled the disk side by side (README, "Figures"). -#}
--- depends_on: {{ ref('mart_indicators') }}
+{#- Built one indicator at a time on DuckDB (macro partwise_table): one query over every indicator's units held
+    all their hash tables at once and filled the disk at scale 30 (README, "Figures"). So that the indicator reaches
+    the units, every unit's key here is grouped with its indicator, and the units' relation is read by name in each
+    place, not through a common table expression read twice, which DuckDB would build whole. -#}
+{{ config(
+    materialized=partwise_table(), parts_column='indicator',
+    parts=catalogue_indicators()['mart_service_performance']
+) }}
 {%- set period = 'indicator, period_type, quarter_label' %}
-with units as (
+with
 
-    select * from {{ ref('units_for_mart_service_performance') }}
-
-),
-
--- each unit once per provider and once for Northern Ireland, one indicator at a time (macro for_each_indicator),
--- by its compact key (macro compact_key)
+-- each unit once per provider and once for Northern Ireland, by its compact key (macro compact_key)
 by_provider as (
 
-    {% call(only) for_each_indicator('mart_service_performance') -%}
-        select
-            {{ period }}, provider_code, {{ compact_key('unit_key') }} as unit_id, max(numerator) as numerator,
-            max(denominator) as denominator, max(measure) as measure
-        from units
-        where {{ only }}
-        group by {{ period }}, provider_code, {{ compact_key('unit_key') }}
-    {%- endcall %}
+    select
+        {{ period }}, provider_code, {{ compact_key('unit_key') }} as unit_id, max(numerator) as numerator,
+        max(denominator) as denominator, max(measure) as measure
+    from {{ ref('units_for_mart_service_performance') }}
+    group by {{ period }}, provider_code, {{ compact_key('unit_key') }}
 
 ),
 
 for_ni as (
 
-    {% call(only) for_each_indicator('mart_service_performance') -%}
-        select
-            {{ period }}, 'N92000002' as area_code, {{ compact_key('unit_key') }} as unit_id,
-            max(numerator) as numerator, max(denominator) as denominator, max(measure) as measure
-        from units
-        where {{ only }}
-        group by {{ period }}, {{ compact_key('unit_key') }}
-    {%- endcall %}
+    select
+        {{ period }}, 'N92000002' as area_code, {{ compact_key('unit_key') }} as unit_id,
+        max(numerator) as numerator, max(denominator) as denominator, max(measure) as measure
+    from {{ ref('units_for_mart_service_performance') }}
+    group by {{ period }}, {{ compact_key('unit_key') }}
 
 ),
 

@@ -1,0 +1,79 @@
+{#- A table built one value of a column at a time, a query for each, on DuckDB.
+
+    Why: DuckDB runs every branch of a union at once and holds each branch's hash table until the query ends, so
+    one query over all of a mart's indicators holds all of their units together; at scale 30 that filled the disk
+    (README, "Figures"). One query per indicator frees each one's memory before the next begins.
+
+    The model stays one ordinary query (which Spark, or a unit test, runs as it is). Its result is taken in parts,
+    `select * from (<model>) where <parts_column> = <part>`, for each value of `parts`, then once more for any
+    other value (or null), so that no row can be lost if the list is incomplete. Each part costs one part's work
+    only if DuckDB pushes the condition down to the model's inputs: the column must be a grouping or join key all
+    the way down, and no common table expression read twice (DuckDB materializes those whole) may stand between.
+    Configs: parts_column (a column of the model), parts (its values). -#}
+
+{% macro partwise_table() -%}
+    {#- The materialization of a table built in parts: table_in_parts where the engine gains from it. -#}
+    {{ return(adapter.dispatch('partwise_table', 'children_data_warehouse')()) }}
+{%- endmacro %}
+
+{% macro default__partwise_table() -%}
+    {#- Spark shuffles and spills as it goes: one query is cheaper there than thirty. -#}
+    {{ return('table') }}
+{%- endmacro %}
+
+{% macro duckdb__partwise_table() -%}
+    {{ return('table_in_parts') }}
+{%- endmacro %}
+
+{% macro sql_string(value) -%}
+    '{{ value | replace("'", "''") }}'
+{%- endmacro %}
+
+{% materialization table_in_parts, adapter='duckdb' %}
+    {%- set column = config.require('parts_column') -%}
+    {%- set parts = config.require('parts') -%}
+    {%- if parts | length == 0 -%}
+        {{ exceptions.raise_compiler_error(model.name ~ ": table_in_parts needs at least one value in parts") }}
+    {%- endif -%}
+    {%- set whole = 'select * from (\n' ~ compiled_code ~ '\n) as whole where ' -%}
+    {%- set literals = [] -%}
+    {%- for part in parts %}{% do literals.append(sql_string(part)) %}{% endfor -%}
+
+    {%- set existing_relation = load_cached_relation(this) -%}
+    {%- set target_relation = this.incorporate(type='table') -%}
+    {%- set intermediate_relation = make_intermediate_relation(target_relation) -%}
+    {%- set backup_relation = make_backup_relation(
+        target_relation, 'table' if existing_relation is none else existing_relation.type
+    ) -%}
+    {{ drop_relation_if_exists(load_cached_relation(intermediate_relation)) }}
+    {{ drop_relation_if_exists(load_cached_relation(backup_relation)) }}
+
+    {{ run_hooks(pre_hooks, inside_transaction=False) }}
+    {{ run_hooks(pre_hooks, inside_transaction=True) }}
+
+    {% call statement('main') -%}
+        {{ create_table_as(False, intermediate_relation, whole ~ column ~ ' = ' ~ literals[0]) }}
+    {%- endcall %}
+    {%- for literal in literals[1:] %}
+        {% call statement('part_' ~ loop.index) -%}
+            insert into {{ intermediate_relation }} {{ whole ~ column ~ ' = ' ~ literal }}
+        {%- endcall %}
+    {%- endfor %}
+    {% call statement('other_parts') -%}
+        insert into {{ intermediate_relation }}
+        {{ whole ~ column ~ ' is null or ' ~ column ~ ' not in (' ~ literals | join(', ') ~ ')' }}
+    {%- endcall %}
+
+    {% if existing_relation is not none %}
+        {{ adapter.rename_relation(existing_relation, backup_relation) }}
+    {% endif %}
+    {{ adapter.rename_relation(intermediate_relation, target_relation) }}
+
+    {{ run_hooks(post_hooks, inside_transaction=True) }}
+    {% do persist_docs(target_relation, model) %}
+    {{ adapter.commit() }}
+    {{ drop_relation_if_exists(backup_relation) }}
+    {{ run_hooks(post_hooks, inside_transaction=False) }}
+
+    {{ return({'relations': [target_relation]}) }}
+{% endmaterialization %}
