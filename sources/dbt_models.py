@@ -283,10 +283,9 @@ def catalogue_models() -> dict[str, list[str]]:
 def indicator_models_sql() -> str:
     """dbt resolves ref() when it parses a model, before any seed is loaded, so the marts cannot read the list of
     indicator models from the catalogue's table: it is written here from the catalogue's file instead."""
-    marts = "".join(f"\n        '{mart}': [\n" + "".join(f"            '{m}',\n" for m in models) + "        ],"
-                    for mart, models in catalogue_models().items())
-    indicators = "".join(f"\n        '{mart}': [\n" + "".join(f"            '{m.removeprefix('ind_')}',\n" for m in models)
-                         + "        ]," for mart, models in catalogue_models().items())
+    by_mart = catalogue_models()
+    marts = _jinja_lists(by_mart)
+    indicators = _jinja_lists({mart: [m.removeprefix("ind_") for m in models] for mart, models in by_mart.items()})
     return f"""{MARKER} and the catalogue (seeds/ref_indicator_levels.csv): edit the catalogue, not this file.
 {{% macro indicator_models() -%}}
     {{#- The indicator models (models/marts/indicators/) each mart unions: every indicator with a level there. -#}}
@@ -300,6 +299,12 @@ def indicator_models_sql() -> str:
     }}) }}}}
 {{%- endmacro %}}
 """
+
+
+def _jinja_lists(lists: dict[str, list[str]]) -> str:
+    """The entries of a Jinja dict of lists of strings, one string a line."""
+    return "".join(f"\n        '{key}': [\n" + "".join(f"            '{v}',\n" for v in values) + "        ],"
+                   for key, values in lists.items())
 
 
 def code_lists_csv() -> str:
