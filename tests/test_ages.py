@@ -137,3 +137,27 @@ def test_a_batch_withdrawn_by_the_second_line_no_longer_ages_anyone(data_dir: Pa
     withdrawn, unattributed = second_line.withdraw_failing_batches(paths, data_dir / "no_target")
     assert (withdrawn, unattributed) == ([june.file_name], [])
     assert [age for _, age in _ages(paths, "referrals")] == [12, 13, 15, 16]
+
+
+def test_a_run_with_nothing_new_keeps_the_ages(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ages are worked out over every current batch, so a run with nothing new keeps the last ones; a new batch
+    (June's corrected date of birth) ages everyone again."""
+    from orchestration.lib import ages
+
+    paths = DataPaths(data_dir).ensure()
+    land_and_accept(paths, MAY)
+    first = compute_event_ages(paths)
+    real_compute = ages._compute_event_ages
+
+    def must_not_compute(*args: object) -> None:
+        raise AssertionError("aged again with nothing changed")
+
+    monkeypatch.setattr(ages, "_compute_event_ages", must_not_compute)
+    kept = compute_event_ages(paths)
+    assert kept.unchanged and not first.unchanged and kept.events == first.events
+    land_and_accept(paths, JUNE)
+    with pytest.raises(AssertionError, match="aged again"):
+        compute_event_ages(paths)
+    monkeypatch.setattr(ages, "_compute_event_ages", real_compute)
+    compute_event_ages(paths)
+    assert [age for _, age in _ages(paths, "referrals")] == [12, 13, 16, 16]

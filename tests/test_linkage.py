@@ -112,6 +112,35 @@ def test_a_child_keeps_their_key_and_a_decision_counts(linked: tuple) -> None:
         decide(paths, pair[0], "children,BHSCT,C1", SAME, "2025-02-03T09:00:00")  # a comma would break the file
 
 
+def test_a_run_with_nothing_new_keeps_the_keys_without_linking_again(linked: tuple,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """At scale 30 linkage took 36 minutes over the same records when nothing had arrived."""
+    from orchestration.lib import linkage
+
+    paths, key, rows = linked
+    real_link = linkage._link
+
+    def must_not_link(*args: object) -> None:
+        raise AssertionError("linked again with nothing changed")
+
+    monkeypatch.setattr(linkage, "_link", must_not_link)
+    again = link_children(paths, key)
+    assert again.unchanged and (again.identities, again.people) == (6, 4)
+    assert pq.read_table(person_keys_path(paths)).to_pylist() == rows
+    with pytest.raises(AssertionError, match="linked again"):
+        link_children(paths, b"another key of at least thirty-two bytes")  # another key: every key changes
+    decide(paths, *sorted(f"{r['feed']}|{r['provider_code']}|{r['person_ref']}" for r in rows)[:2], DIFFERENT,
+           "2025-02-01T09:00:00")
+    with pytest.raises(AssertionError, match="linked again"):
+        link_children(paths, key)  # a decision is an input
+    monkeypatch.setattr(linkage, "_link", real_link)
+    assert not link_children(paths, key).unchanged
+    person_keys_path(paths).unlink()
+    monkeypatch.setattr(linkage, "_link", must_not_link)
+    with pytest.raises(AssertionError, match="linked again"):
+        link_children(paths, key)  # an output gone: made again
+
+
 def test_clusters_are_connected_components_and_keys_follow_most_of_their_records() -> None:
     ids = ["a", "b", "c", "d", "e"]
     cluster_of = clusters(ids, [("a", "b", "hcn"), ("b", "c", "probabilistic")])

@@ -192,7 +192,8 @@ def _event_ages_asset(feeds: list[str]) -> dg.AssetsDefinition:
             context.log.warning(
                 f"{summary.without_birth_date} current batch(es) were ingested before dates of birth were kept: "
                 "their events are aged from the month of birth until `cdw rebuild-batches` makes them again")
-        report(context, f"event ages: {summary.events} event(s) aged exactly")
+        kept = " (nothing it reads changed since its last run: the ages were kept)" if summary.unchanged else ""
+        report(context, f"event ages: {summary.events} event(s) aged exactly{kept}")
         return dg.MaterializeResult(metadata={
             "events_aged": summary.events, "batches_without_identities": summary.without_birth_date,
             "location": dg.MetadataValue.path(str(event_ages_path(paths)))})
@@ -230,10 +231,12 @@ def _person_keys_asset(feeds: list[str]) -> dg.AssetsDefinition:
         if summary.for_review:
             context.log.warning(f"linkage: {summary.for_review} pair(s) of records wait for a decision "
                                 "(cdw linkage-review)")
-        report(context, f"linkage: {summary.identities} record(s) naming a child, {summary.people} child(ren)")
+        kept = " (nothing it reads changed since its last run: its keys were kept)" if summary.unchanged else ""
+        report(context, f"linkage: {summary.identities} record(s) naming a child, {summary.people} child(ren){kept}")
         return dg.MaterializeResult(metadata={
             "records": summary.identities, "children": summary.people, "linked_pairs": summary.linked_pairs,
             "pairs_for_review": summary.for_review, "batches_without_identities": summary.without_identities,
+            "unchanged_since_last_run": summary.unchanged,
             "location": dg.MetadataValue.path(str(person_keys_path(paths)))})
 
     return person_keys

@@ -6,12 +6,14 @@ each batch's dates of birth beside the archive (``restricted/identities/<submiss
 person's keyed reference and the date, nothing else), and this step, run before dbt, ages every event the
 contracts flag (``age_at``) from the person's latest date of birth among the current batches. Only the ages
 leave, keyed by provider, person and event date (``batches/ages/event_ages/``). Because every run ages every
-current event again, a date of birth corrected in a later month corrects every age that depends on it.
+current event again, a date of birth corrected in a later month corrects every age that depends on it (a run in
+which nothing it reads changed keeps the last ages: module ``unchanged``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import duckdb
@@ -19,6 +21,7 @@ import pyarrow as pa
 
 from orchestration.lib.lifecycle import identities_path, write_parquet
 from orchestration.lib.settings import DataPaths
+from orchestration.lib.unchanged import files_in, inputs_digest, last_result, remember
 from sources.contract import Contract, birth_date_feed, contracts
 
 EVENT_AGES_SCHEMA = pa.schema([("provider_code", pa.string()), ("person_ref", pa.string()),
@@ -29,6 +32,7 @@ EVENT_AGES_SCHEMA = pa.schema([("provider_code", pa.string()), ("person_ref", pa
 class AgesSummary:
     events: int  # distinct (provider, person, event date) aged
     without_birth_date: int  # current batches of a feed with dates of birth whose birth dates were never kept
+    unchanged: bool = False  # nothing it reads changed since the last run: the ages were kept, not worked out
 
 
 def event_ages_path(paths: DataPaths) -> Path:
@@ -77,7 +81,22 @@ def _events(paths: DataPaths, feed: Contract) -> str | None:
 
 
 def compute_event_ages(paths: DataPaths) -> AgesSummary:
-    """Age every flagged event of every current batch from the latest date of birth; write the ages only."""
+    """Age every flagged event of every current batch from the latest date of birth; write the ages only. Skipped,
+    the last ages kept, when nothing it reads changed since it last ran."""
+    read = {feed.feed for feed in contracts().values() if feed.age_events} | {
+        source.feed for feed in contracts().values() if (source := birth_date_feed(feed)) is not None}
+    digest = inputs_digest(files_in(*(paths.current / feed for feed in sorted(read)), paths.identities),
+                           [hashlib.sha256(Path(__file__).read_bytes()).digest()])
+    record = paths.ages / "last_run.json"
+    kept = last_result(record, digest, [event_ages_path(paths)])
+    if kept is not None:
+        return AgesSummary(**{**kept, "unchanged": True})
+    summary = _compute_event_ages(paths)
+    remember(record, digest, asdict(summary))
+    return summary
+
+
+def _compute_event_ages(paths: DataPaths) -> AgesSummary:
     con = duckdb.connect()
     try:
         parts, without = [], 0

@@ -22,10 +22,11 @@ restricted identities (``cdw linkage-train``); the one shipped was trained on th
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import duckdb
@@ -34,6 +35,7 @@ import pyarrow as pa
 from orchestration.lib.lifecycle import identities_path, write_parquet
 from orchestration.lib.pseudonymise import hmac_sql
 from orchestration.lib.settings import PROJECT_ROOT, DataPaths
+from orchestration.lib.unchanged import files_in, inputs_digest, last_result, remember
 from sources.contract import Contract, contracts
 
 MODEL = PROJECT_ROOT / "orchestration" / "linkage_model.json"
@@ -53,6 +55,7 @@ class LinkageSummary:
     linked_pairs: int  # pairs linked (probabilistic, by HCN or by decision)
     for_review: int  # pairs waiting for a decision
     without_identities: int  # current batches ingested before identifiers were kept (linked by HCN only)
+    unchanged: bool = False  # nothing linkage reads changed since it last ran: its keys were kept, not remade
 
 
 def identity_feeds() -> list[Contract]:
@@ -352,9 +355,28 @@ def assign_keys(cluster_of: dict[str, str], given: dict[str, str], new_key: dict
 METHOD_RANK = {"hcn": 0, "reviewed": 1, "probabilistic": 2}
 
 
+def _inputs_digest(paths: DataPaths, key: bytes, model: Path) -> str:
+    """Everything linkage reads (module ``unchanged``): the identity feeds' current batches, the identifiers kept,
+    the decisions, the model, the key (by its hash) and this module's code."""
+    files = files_in(*(paths.current / feed.feed for feed in identity_feeds()), paths.identities)
+    return inputs_digest([*files, decisions_path(paths)],
+                         [model.read_bytes(), hashlib.sha256(key).digest(), Path(__file__).read_bytes()])
+
+
 def link_children(paths: DataPaths, key: bytes, model: Path = MODEL) -> LinkageSummary:
     """Link every current record naming a child; write the keys (restricted and, keyed only, for the warehouse)
-    and the review queue."""
+    and the review queue. Skipped, its outputs kept, when nothing it reads changed since it last ran."""
+    digest = _inputs_digest(paths, key, model)
+    record = linkage_dir(paths) / "last_run.json"
+    kept = last_result(record, digest, [person_keys_path(paths), given_keys_path(paths), review_path(paths)])
+    if kept is not None:
+        return LinkageSummary(**{**kept, "unchanged": True})
+    summary = _link(paths, key, model)
+    remember(record, digest, asdict(summary))
+    return summary
+
+
+def _link(paths: DataPaths, key: bytes, model: Path) -> LinkageSummary:
     con = _connection(paths)
     try:
         missing = load_identities(con, paths)
