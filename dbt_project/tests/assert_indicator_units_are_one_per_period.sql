@@ -5,11 +5,9 @@
     instead: a child looked after by two Trusts may have had three placements with one of them.) Written as
     distinct-then-group, not as count(distinct) over each column, which is six times slower at scale 10; and one
     indicator at a time by compact keys, as the mart does (macros for_each_indicator, compact_key). -#}
-with units as (
-
-    select * from {{ ref('units_for_mart_indicators') }}
-
-),
+-- the units' view is read by name in each branch: DuckDB builds a common table expression read more than once
+-- whole, before any indicator's condition reaches it (README, "Built one indicator at a time")
+with
 
 combinations as (
 
@@ -17,7 +15,7 @@ combinations as (
         select distinct
             indicator, period_type, quarter_label, {{ compact_key('unit_key') }} as unit_id,
             {{ compact_key('child_key') }} as child_id, age, numerator, denominator, measure
-        from units
+        from {{ ref('units_for_mart_indicators') }}
         where {{ only }}
     {%- endcall %}
 

@@ -5,10 +5,13 @@
     (README, "Figures"). One query per indicator frees each one's memory before the next begins.
 
     The model stays one ordinary query (which Spark, or a unit test, runs as it is). Its result is taken in parts,
-    `select * from (<model>) where <parts_column> = <part>`, for each value of `parts`, then once more for any
-    other value (or null), so that no row can be lost if the list is incomplete. Each part costs one part's work
-    only if DuckDB pushes the condition down to the model's inputs: the column must be a grouping or join key all
-    the way down, and no common table expression read twice (DuckDB materializes those whole) may stand between.
+    `select * from (<model>) where <parts_column> = <part>`, for each value of `parts`. Each part costs one part's
+    work only because DuckDB pushes that equality down to the model's inputs and drops every union branch whose
+    constant differs: the column must be a grouping or join key all the way down, and no common table expression
+    read twice (DuckDB materializes those whole) may stand between. No other condition prunes so: a last part for
+    any value not listed (`not in`) ran the whole query at once again, and ran out of memory at scale 30.
+    So `parts` must list every value the column can take, and the model must say why it does (for the marts, the
+    catalogue gives both the parts and every row: test assert_partwise_marts_cover_their_catalogue).
     Configs: parts_column (a column of the model), parts (its values). -#}
 
 {% macro partwise_table() -%}
@@ -59,10 +62,6 @@
             insert into {{ intermediate_relation }} {{ whole ~ column ~ ' = ' ~ literal }}
         {%- endcall %}
     {%- endfor %}
-    {% call statement('other_parts') -%}
-        insert into {{ intermediate_relation }}
-        {{ whole ~ column ~ ' is null or ' ~ column ~ ' not in (' ~ literals | join(', ') ~ ')' }}
-    {%- endcall %}
 
     {% if existing_relation is not none %}
         {{ adapter.rename_relation(existing_relation, backup_relation) }}

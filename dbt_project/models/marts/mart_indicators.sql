@@ -9,11 +9,9 @@
     and a note saying which. -#}
 {%- set period = 'indicator, period_type, quarter_label, period_start, period_end, population_year' %}
 {%- set breakdowns = ['age_band', 'sex', 'religion', 'ethnicity', 'disability', 'deprivation_quintile'] %}
-with units as (
-
-    select * from {{ ref('units_for_mart_indicators') }}
-
-),
+-- the units' view is read by name in each branch: DuckDB builds a common table expression read more than once
+-- whole, before any indicator's condition reaches it (README, "Built one indicator at a time")
+with
 
 children as (
 
@@ -33,7 +31,7 @@ unit_rows as (
         select distinct
             {{ period }}, {{ compact_key('unit_key') }} as unit_id, {{ compact_key('child_key') }} as child_id, age,
             numerator, denominator
-        from units
+        from {{ ref('units_for_mart_indicators') }}
         where {{ only }}
     {%- endcall %}
 
@@ -45,7 +43,7 @@ own_breakdown_rows as (
         select distinct
             {{ period }}, {{ compact_key('unit_key') }} as unit_id, {{ compact_key('child_key') }} as child_id,
             numerator, denominator, breakdown, breakdown_value
-        from units
+        from {{ ref('units_for_mart_indicators') }}
         where {{ only }} and breakdown is not null
     {%- endcall %}
 
