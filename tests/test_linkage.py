@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
+import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from conftest import land_and_accept
@@ -15,7 +18,8 @@ from orchestration.lib.linkage import (
     DIFFERENT,
     SAME,
     assign_keys,
-    clusters,
+    components,
+    contested_keys,
     decide,
     link_children,
     person_keys_path,
@@ -141,21 +145,44 @@ def test_a_run_with_nothing_new_keeps_the_keys_without_linking_again(linked: tup
         link_children(paths, key)  # an output gone: made again
 
 
+def _keys(clusters: dict[str, str], given: dict[str, str]) -> dict[str, str]:
+    """assign_keys on records a to e (no HCN) in the given clusters, with the keys given before."""
+    con = duckdb.connect()
+    con.execute("create table identities as select unique_id, cast(null as varchar) as hcn "
+                "from unnest(['a', 'b', 'c', 'd', 'e']) as t(unique_id)")
+    con.register("clustered_rows", pa.table({"unique_id": list(clusters), "cluster": list(clusters.values())}))
+    con.execute("create table clustered as select * from clustered_rows")
+    con.register("given_rows", pa.table({"unique_id": list(given), "person_key": list(given.values())},
+                                        schema=pa.schema([("unique_id", pa.string()), ("person_key", pa.string())])))
+    con.execute("create table given as select * from given_rows")
+    assign_keys(con, b"k" * 32)
+    return dict(con.execute("select unique_id, person_key from keyed").fetchall())
+
+
 def test_clusters_are_connected_components_and_keys_follow_most_of_their_records() -> None:
-    ids = ["a", "b", "c", "d", "e"]
-    cluster_of = clusters(ids, [("a", "b", "hcn"), ("b", "c", "probabilistic")])
-    assert cluster_of == {"a": "a", "b": "a", "c": "a", "d": "d", "e": "e"}
-    new = {"a": "new-a", "d": "new-d", "e": "new-e"}
-    assert assign_keys(cluster_of, {}, new) == {"a": "new-a", "b": "new-a", "c": "new-a", "d": "new-d",
-                                                "e": "new-e"}
+    # records a to e numbered 0 to 4; a-b and b-c linked: one cluster named by its smallest record
+    assert components(5, np.array([0, 1]), np.array([1, 2])).tolist() == [0, 0, 0, 3, 4]
+    assert components(5, np.array([4, 2]), np.array([3, 3])).tolist() == [0, 1, 2, 2, 2]
+    assert components(0, np.array([], dtype=np.int64), np.array([], dtype=np.int64)).tolist() == []
+    merged = {"a": "a", "b": "a", "c": "a", "d": "d", "e": "e"}
+    fresh = _keys(merged, {})
+    assert fresh["a"] == fresh["b"] == fresh["c"] and len({fresh["a"], fresh["d"], fresh["e"]}) == 3
+    assert _keys(merged, {}) == fresh  # a new key is the same hash of the same cluster
     # a cluster merging two earlier children keeps the key most of its records had; the other key retires
-    given = {"a": "k1", "b": "k2", "c": "k2", "d": "k3"}
-    assert assign_keys(cluster_of, given, new) == {"a": "k2", "b": "k2", "c": "k2", "d": "k3", "e": "new-e"}
+    kept = _keys(merged, {"a": "k1", "b": "k2", "c": "k2", "d": "k3"})
+    assert (kept["a"], kept["b"], kept["c"], kept["d"]) == ("k2", "k2", "k2", "k3")
+    assert kept["e"] == fresh["e"]
     # a child split in two: the part with most of the old records keeps the key, the other takes a new one
-    split = clusters(ids, [("a", "b", "hcn")])
-    kept = assign_keys(split, {"a": "k1", "b": "k1", "c": "k1"}, {"a": "new-a", "c": "new-c", "d": "new-d",
-                                                                      "e": "new-e"})
-    assert kept["a"] == kept["b"] == "k1" and kept["c"] == "new-c"
+    split = _keys({"a": "a", "b": "a", "c": "c", "d": "d", "e": "e"}, {"a": "k1", "b": "k1", "c": "k1"})
+    assert split["a"] == split["b"] == "k1" and split["c"] not in ("k1", split["d"], split["e"])
+
+
+def test_contested_keys_serve_the_largest_holding_first() -> None:
+    # k1 is held by two clusters (3 records and 1), cluster x holds two keys (3 of k1, 2 of k2)
+    assert contested_keys([("k1", "y", 1), ("k2", "x", 2), ("k1", "x", 3)]) == {"x": "k1"}
+    # a tie goes to the smaller key, then the smaller cluster; each key and each cluster at most once
+    assert contested_keys([("k2", "x", 2), ("k1", "x", 2), ("k1", "y", 2), ("k2", "y", 2)]) == {"x": "k1",
+                                                                                                 "y": "k2"}
 
 
 def test_no_records_is_no_keys(data_dir: Path) -> None:

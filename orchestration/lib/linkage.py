@@ -30,7 +30,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from orchestration.lib.lifecycle import identities_path, write_parquet
 from orchestration.lib.pseudonymise import hmac_sql
@@ -287,10 +290,11 @@ def load_decisions(con: duckdb.DuckDBPyConnection, paths: DataPaths) -> int:
     return con.execute("select count(*) from decisions").fetchall()[0][0]
 
 
-def links(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
-    """The pairs that are one child, each with how: by HCN, by a decision, or by the model; never two records
-    with different valid HCNs, nor a pair a data engineer separated."""
-    return con.execute(f"""
+def links(con: duckdb.DuckDBPyConnection) -> int:
+    """Create the table ``links``: the pairs that are one child, each with how (by HCN, by a decision, or by the
+    model); never two records with different valid HCNs, nor a pair a data engineer separated. How many."""
+    con.execute(f"""
+        create or replace table links as
         with by_hcn as (
             select unique_id as unique_id_l, min(unique_id) over (partition by hcn) as unique_id_r, 'hcn' as method
             from identities where hcn is not null
@@ -314,42 +318,72 @@ def links(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
         where (unique_id_l, unique_id_r) not in (select (unique_id_l, unique_id_r) from decisions
                                                  where decision = '{DIFFERENT}')
         union all
-        select unique_id_l, unique_id_r, method from by_decision
-        order by all""").fetchall()
+        select unique_id_l, unique_id_r, method from by_decision""")
+    return con.execute("select count(*) from links").fetchall()[0][0]
 
 
-def clusters(ids: list[str], edges: list[tuple[str, str, str]]) -> dict[str, str]:
-    """Each record's cluster (connected components of the links), named by its smallest id."""
-    parent = {uid: uid for uid in ids}
-
-    def root(uid: str) -> str:
-        while parent[uid] != uid:
-            parent[uid] = parent[parent[uid]]
-            uid = parent[uid]
-        return uid
-
-    for left, right, _ in edges:
-        a, b = root(left), root(right)
-        if a != b:
-            parent[max(a, b)] = min(a, b)
-    return {uid: root(uid) for uid in ids}
+def components(count: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Each record's cluster: the connected components of the links between records numbered 0 to count - 1,
+    each named by its smallest number. In arrays, not Python objects: at scale 30 the records' and links' strings
+    in dictionaries took linkage's process past 10 GB."""
+    graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)), shape=(count, count))
+    _, label = connected_components(graph, directed=False)
+    smallest = np.full(label.max() + 1 if count else 0, count, dtype=np.int64)
+    np.minimum.at(smallest, label, np.arange(count, dtype=np.int64))
+    return smallest[label]
 
 
-def assign_keys(cluster_of: dict[str, str], given: dict[str, str], new_key: dict[str, str]) -> dict[str, str]:
-    """Each record's person key. A key given before stays with the cluster holding most of the records that had
-    it, the largest such holdings served first (ties: by key, then cluster); a cluster left without one takes
-    ``new_key`` of its name."""
-    holdings: dict[tuple[str, str], int] = {}
-    for uid, cluster in cluster_of.items():
-        if uid in given:
-            holdings[(given[uid], cluster)] = holdings.get((given[uid], cluster), 0) + 1
+def contested_keys(holdings: list[tuple[str, str, int]]) -> dict[str, str]:
+    """Which cluster keeps which key given before, among holdings (key, cluster, records that had the key) where
+    a key is held by several clusters or a cluster holds several keys: the largest holding is served first (ties:
+    by key, then cluster), each key and each cluster at most once."""
     key_of_cluster: dict[str, str] = {}
     taken: set[str] = set()
-    for (key, cluster), _ in sorted(holdings.items(), key=lambda item: (-item[1], item[0])):
+    for key, cluster, _ in sorted(holdings, key=lambda h: (-h[2], h[0], h[1])):
         if key not in taken and cluster not in key_of_cluster:
             key_of_cluster[cluster] = key
             taken.add(key)
-    return {uid: key_of_cluster.get(cluster) or new_key[cluster] for uid, cluster in cluster_of.items()}
+    return key_of_cluster
+
+
+def assign_keys(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
+    """Create the table ``keyed`` (unique_id, person_key) from ``clustered`` (unique_id, cluster), ``identities``
+    and ``given`` (the keys given before). A key given before stays with the cluster holding most of the records
+    that had it (``contested_keys``; a key held by one cluster that holds no other keeps it without contest, which
+    is nearly every key, so only the contested few reach Python); a cluster left without one takes its HCN's key
+    where it holds one HCN, else a keyed hash of its name."""
+    con.execute("""
+        create or replace table holdings as
+        select given.person_key, clustered.cluster, count(*) as records,
+            count(*) over (partition by given.person_key) as clusters_of_key,
+            count(*) over (partition by clustered.cluster) as keys_of_cluster
+        from clustered join given using (unique_id)
+        group by given.person_key, clustered.cluster""")
+    contested = con.execute("""
+        select person_key, cluster, records from holdings where clusters_of_key > 1 or keys_of_cluster > 1
+        """).fetchall()
+    settled = contested_keys(contested)
+    con.register("settled", pa.table({"cluster": list(settled), "person_key": list(settled.values())},
+                                     schema=pa.schema([("cluster", pa.string()), ("person_key", pa.string())])))
+    con.execute(f"""
+        create or replace table keyed as
+        with kept as (
+            select cluster, person_key from holdings where clusters_of_key = 1 and keys_of_cluster = 1
+            union all
+            select cluster, person_key from settled
+        ),
+        new_keys as (
+            select cluster,
+                case when count(distinct identities.hcn) = 1 then {hmac_sql(key, "'hcn:' || min(identities.hcn)")}
+                     else {hmac_sql(key, "'person:' || cluster")} end as person_key
+            from clustered join identities using (unique_id)
+            group by cluster
+        )
+        select clustered.unique_id, coalesce(kept.person_key, new_keys.person_key) as person_key
+        from clustered
+        left join kept using (cluster)
+        join new_keys using (cluster)""")
+    con.unregister("settled")
 
 
 METHOD_RANK = {"hcn": 0, "reviewed": 1, "probabilistic": 2}
@@ -376,6 +410,38 @@ def link_children(paths: DataPaths, key: bytes, model: Path = MODEL) -> LinkageS
     return summary
 
 
+def cluster_records(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the table ``clustered`` (unique_id, cluster): each record of ``identities`` with its cluster, named
+    by the smallest unique_id in it (``components`` over the ``links``, by the records' numbers in that order)."""
+    con.execute("""
+        create or replace table numbered as
+        select unique_id, cast(row_number() over (order by unique_id) - 1 as bigint) as number from identities""")
+    count = con.execute("select count(*) from numbered").fetchall()[0][0]
+    ends = con.execute("""
+        select l.number as l, r.number as r
+        from links
+        join numbered as l on l.unique_id = links.unique_id_l
+        join numbered as r on r.unique_id = links.unique_id_r""").fetchnumpy()
+    cluster = components(count, np.asarray(ends["l"], dtype=np.int64), np.asarray(ends["r"], dtype=np.int64))
+    con.register("cluster_numbers", pa.table({"number": np.arange(count, dtype=np.int64), "cluster_number": cluster}))
+    con.execute("""
+        create or replace table clustered as
+        select record.unique_id, named.unique_id as cluster
+        from numbered as record
+        join cluster_numbers using (number)
+        join numbered as named on named.number = cluster_numbers.cluster_number""")
+    con.unregister("cluster_numbers")
+
+
+def _copy_parquet(con: duckdb.DuckDBPyConnection, query: str, target: Path) -> None:
+    """Write a query's rows as Parquet straight from DuckDB, under a temporary name then renamed (as
+    ``write_parquet`` does), so no crash leaves a half-written file and no copy passes through Python."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staged = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    con.execute(f"copy ({query}) to '{staged}' (format parquet)")
+    os.replace(staged, target)
+
+
 def _link(paths: DataPaths, key: bytes, model: Path) -> LinkageSummary:
     con = _connection(paths)
     try:
@@ -391,38 +457,37 @@ def _link(paths: DataPaths, key: bytes, model: Path) -> LinkageSummary:
                 f"{spill_limit} of spill hold (CDW_LINKAGE_MEMORY_LIMIT, CDW_LINKAGE_SPILL_LIMIT): the blocking "
                 f"rules' blocks are too large at this volume (README, \"The model\"). Nothing was keyed; the "
                 f"previous person keys stand. DuckDB said: {exc}") from exc
-        edges = links(con)
-        ids = [uid for (uid,) in con.execute("select unique_id from identities order by unique_id").fetchall()]
-        cluster_of = clusters(ids, edges)
-        con.register("cluster_of", pa.table({"unique_id": list(cluster_of), "cluster": list(cluster_of.values())}))
-        new_key = dict(con.execute(f"""
-            select cluster,
-                case when count(distinct hcn) = 1 then {hmac_sql(key, "'hcn:' || min(hcn)")}
-                     else {hmac_sql(key, "'person:' || cluster")} end
-            from identities join cluster_of using (unique_id)
-            group by cluster""").fetchall())
+        linked = links(con)
+        cluster_records(con)
         given_path = given_keys_path(paths)
-        given = dict(con.execute(f"select unique_id, person_key from read_parquet('{given_path}')").fetchall()) \
-            if given_path.exists() else {}
-        keys = assign_keys(cluster_of, given, new_key)
-        method: dict[str, str] = {}
-        for left, right, how in edges:
-            for uid in (left, right):
-                if uid not in method or METHOD_RANK[how] < METHOD_RANK[method[uid]]:
-                    method[uid] = how
-        write_parquet(pa.table({"unique_id": ids, "person_key": [keys[uid] for uid in ids]}), given_path)
-        con.register("keyed", pa.table({"unique_id": ids, "person_key": [keys[uid] for uid in ids],
-                                        "link_method": [method.get(uid, "unlinked") for uid in ids]}))
-        write_parquet(con.sql("""
-            select feed, provider_code, person_ref, person_key, link_method
-            from identities join keyed using (unique_id)
-            order by feed, provider_code, person_ref""").to_arrow_table().cast(PERSON_KEYS_SCHEMA),
-            person_keys_path(paths))
+        con.execute(f"create or replace table given as select unique_id, person_key from read_parquet('{given_path}')"
+                    if given_path.exists() else
+                    "create or replace table given (unique_id varchar, person_key varchar)")
+        assign_keys(con, key)
+        _copy_parquet(con, "select unique_id, person_key from keyed order by unique_id", given_path)
+        ranks = " ".join(f"when '{how}' then {rank}" for how, rank in METHOD_RANK.items())
+        methods = " ".join(f"when {rank} then '{how}'" for how, rank in METHOD_RANK.items())
+        _copy_parquet(con, f"""
+            with ends as (
+                select unique_id_l as unique_id, method from links
+                union all
+                select unique_id_r, method from links
+            ),
+            best as (
+                select unique_id, case min(case method {ranks} end) {methods} end as link_method
+                from ends group by unique_id
+            )
+            select identities.feed, identities.provider_code, identities.person_ref, keyed.person_key,
+                coalesce(best.link_method, 'unlinked') as link_method
+            from identities
+            join keyed using (unique_id)
+            left join best using (unique_id)
+            order by identities.feed, identities.provider_code, identities.person_ref""", person_keys_path(paths))
         for_review = _write_review_queue(con, paths)
-        people = len(set(keys.values()))
+        records, people = con.execute("select count(*), count(distinct person_key) from keyed").fetchall()[0]
     finally:
         con.close()
-    return LinkageSummary(len(ids), people, len(edges), for_review, missing)
+    return LinkageSummary(records, people, linked, for_review, missing)
 
 
 def _write_review_queue(con: duckdb.DuckDBPyConnection, paths: DataPaths) -> int:
