@@ -47,8 +47,6 @@ REVIEW_PROBABILITY = 0.80  # from here to MATCH_PROBABILITY: a data engineer dec
 TRAINING_SEED = 20240331
 SAME, DIFFERENT = "same", "different"
 RECORD_ID = re.compile(r"[a-z_]+\|[A-Za-z0-9]+\|[0-9a-f]{64}")  # feed|provider|keyed reference
-PERSON_KEYS_SCHEMA = pa.schema([("feed", pa.string()), ("provider_code", pa.string()), ("person_ref", pa.string()),
-                                ("person_key", pa.string()), ("link_method", pa.string())])
 
 
 @dataclass(frozen=True)
@@ -93,7 +91,8 @@ class LinkageTooLarge(RuntimeError):
 
 
 def person_keys_path(paths: DataPaths) -> Path:
-    """What leaves the restricted zone: each record's person key."""
+    """What leaves the restricted zone: each record's person key (feed, provider_code, person_ref, person_key,
+    link_method)."""
     return paths.root / "batches" / "linkage" / "person_keys" / "person_keys.parquet"
 
 
