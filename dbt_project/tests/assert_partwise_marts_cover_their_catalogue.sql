@@ -7,4 +7,8 @@
 select distinct levels.mart, levels.indicator
 from {{ ref('ref_indicator_levels') }} as levels
 where levels.mart = 'mart_service_performance'
-    and levels.indicator not in ({% for part in parts %}'{{ part }}'{{ ', ' if not loop.last }}{% endfor %})
+    and levels.indicator not in (
+        {%- for part in parts %}
+            '{{ part }}'{{ ',' if not loop.last }}
+        {%- endfor %}
+    )
