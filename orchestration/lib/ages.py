@@ -12,7 +12,6 @@ which nothing it reads changed keeps the last ages: module ``unchanged``).
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -83,10 +82,11 @@ def _events(paths: DataPaths, feed: Contract) -> str | None:
 def compute_event_ages(paths: DataPaths) -> AgesSummary:
     """Age every flagged event of every current batch from the latest date of birth; write the ages only. Skipped,
     the last ages kept, when nothing it reads changed since it last ran."""
-    read = {feed.feed for feed in contracts().values() if feed.age_events} | {
-        source.feed for feed in contracts().values() if (source := birth_date_feed(feed)) is not None}
+    aged = {feed.feed: (feed.person_ref, feed.age_events, getattr(birth_date_feed(feed), "feed", None))
+            for feed in contracts().values() if feed.age_events}
+    read = set(aged) | {source for *_, source in aged.values() if source is not None}
     digest = inputs_digest(files_in(*(paths.current / feed for feed in sorted(read)), paths.identities),
-                           [hashlib.sha256(Path(__file__).read_bytes()).digest()])
+                           [Path(__file__).read_bytes(), repr(sorted(aged.items()))])
     record = paths.ages / "last_run.json"
     kept = last_result(record, digest, [event_ages_path(paths)])
     if kept is not None:
