@@ -309,12 +309,18 @@ def identities_table(submission: Submission, identities: pa.Table) -> pa.Table:
     })
 
 
-def write_parquet(table: pa.Table, target: Path) -> None:
-    """Write under a temporary name and rename, so no crash leaves a half-written file in place."""
+def replace_whole(target: Path, write: Callable[[Path], object]) -> None:
+    """Have ``write`` write the file under a temporary name beside ``target``, then rename it into place, so no
+    crash leaves a half-written file there (a leftover temporary is removed by ``_temporaries``)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     staged = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    pq.write_table(table, staged)
+    write(staged)
     os.replace(staged, target)
+
+
+def write_parquet(table: pa.Table, target: Path) -> None:
+    """Write a table as Parquet, whole or not at all (``replace_whole``)."""
+    replace_whole(target, lambda staged: pq.write_table(table, staged))
 
 
 def _temporaries(paths: DataPaths) -> Iterable[Path]:

@@ -35,7 +35,7 @@ import pyarrow as pa
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from orchestration.lib.lifecycle import identities_path, write_parquet
+from orchestration.lib.lifecycle import identities_path, replace_whole, write_parquet
 from orchestration.lib.pseudonymise import hmac_sql
 from orchestration.lib.settings import PROJECT_ROOT, DataPaths
 from orchestration.lib.unchanged import files_in, inputs_digest, last_result, remember
@@ -433,12 +433,9 @@ def cluster_records(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _copy_parquet(con: duckdb.DuckDBPyConnection, query: str, target: Path) -> None:
-    """Write a query's rows as Parquet straight from DuckDB, under a temporary name then renamed (as
-    ``write_parquet`` does), so no crash leaves a half-written file and no copy passes through Python."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staged = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    con.execute(f"copy ({query}) to '{staged}' (format parquet)")
-    os.replace(staged, target)
+    """Write a query's rows as Parquet straight from DuckDB, whole or not at all (``replace_whole``), so no copy
+    passes through Python."""
+    replace_whole(target, lambda staged: con.execute(f"copy ({query}) to '{staged}' (format parquet)"))
 
 
 def _link(paths: DataPaths, key: bytes, model: Path) -> LinkageSummary:

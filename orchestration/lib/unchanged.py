@@ -18,6 +18,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from orchestration.lib.lifecycle import replace_whole
+
 
 def inputs_digest(files: Iterable[Path], others: Iterable[str | bytes] = ()) -> str:
     """A digest of files' paths, sizes and modification times (a missing file counts as missing) and other
@@ -53,7 +55,5 @@ def last_result(record: Path, digest: str, outputs: Iterable[Path]) -> dict[str,
 
 def remember(record: Path, digest: str, result: dict[str, Any]) -> None:
     """Record a finished step's input digest and result, replacing the last record whole."""
-    record.parent.mkdir(parents=True, exist_ok=True)
-    staged = record.with_name(f".{record.name}.{os.getpid()}.tmp")
-    staged.write_text(json.dumps({"inputs": digest, "result": result}), encoding="utf-8")
-    os.replace(staged, record)
+    text = json.dumps({"inputs": digest, "result": result})
+    replace_whole(record, lambda staged: staged.write_text(text, encoding="utf-8"))
