@@ -137,9 +137,10 @@ def first_error(target: Path) -> str | None:
     for result in _run_results(target):
         if result["status"] == "error" and result.get("message"):
             message = " ".join(str(result["message"]).split())[:400]
-            if "max_temp_directory_size" in message:
-                message += (f" [dbt's spill cap, CDW_DBT_SPILL_LIMIT ({os.environ.get('CDW_DBT_SPILL_LIMIT', '40GB')})"
-                            f": raise it where the disk has room, or CDW_DBT_MEMORY_LIMIT]")
+            if "max_temp_directory_size" in message:  # the cap's default is written once, in profiles.yml
+                cap = os.environ.get("CDW_DBT_SPILL_LIMIT", "unset: profiles.yml's default")
+                message += (f" [dbt's spill cap, CDW_DBT_SPILL_LIMIT ({cap}): raise it where the disk has room, "
+                            f"or CDW_DBT_MEMORY_LIMIT]")
             return message
     return None
 

@@ -79,32 +79,38 @@ def _events(paths: DataPaths, feed: Contract) -> str | None:
         f'where "{column}" is not null and "{feed.person_ref}" is not null' for column in feed.age_events)
 
 
+def aged_feeds() -> list[tuple[Contract, Contract]]:
+    """Each feed whose contract flags events to age, with the feed its dates of birth come from: the one choice
+    of what this step reads, for the ages and for the digest that decides whether to work them out again."""
+    pairs = ((feed, birth_date_feed(feed)) for feed in contracts().values() if feed.age_events)
+    return [(feed, source) for feed, source in pairs if source is not None]
+
+
 def compute_event_ages(paths: DataPaths) -> AgesSummary:
     """Age every flagged event of every current batch from the latest date of birth; write the ages only. Skipped,
     the last ages kept, when nothing it reads changed since it last ran."""
-    aged = {feed.feed: (feed.person_ref, feed.age_events, getattr(birth_date_feed(feed), "feed", None))
-            for feed in contracts().values() if feed.age_events}
-    read = set(aged) | {source for *_, source in aged.values() if source is not None}
-    digest = inputs_digest(files_in(*(paths.current / feed for feed in sorted(read)), paths.identities),
-                           [Path(__file__).read_bytes(), repr(sorted(aged.items()))])
+    pairs = aged_feeds()
+    read = sorted({feed.feed for pair in pairs for feed in pair})
+    described = sorted((feed.feed, feed.person_ref, feed.age_events, source.feed) for feed, source in pairs)
+    digest = inputs_digest(files_in(*(paths.current / feed for feed in read), paths.identities),
+                           [Path(__file__).read_bytes(), repr(described)])
     record = paths.ages / "last_run.json"
     kept = last_result(record, digest, [event_ages_path(paths)])
     if kept is not None:
         return AgesSummary(**{**kept, "unchanged": True})
-    summary = _compute_event_ages(paths)
+    summary = _compute_event_ages(paths, pairs)
     remember(record, digest, asdict(summary))
     return summary
 
 
-def _compute_event_ages(paths: DataPaths) -> AgesSummary:
+def _compute_event_ages(paths: DataPaths, pairs: list[tuple[Contract, Contract]]) -> AgesSummary:
     con = duckdb.connect()
     try:
         parts, without = [], 0
         births_by_feed: dict[str, str | None] = {}
-        for feed in contracts().values():
-            source = birth_date_feed(feed)
+        for feed, source in pairs:
             events = _events(paths, feed)
-            if source is None or events is None:
+            if events is None:
                 continue
             if source.feed not in births_by_feed:
                 births_by_feed[source.feed], missing = _births(con, paths, source)
