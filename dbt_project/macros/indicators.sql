@@ -40,21 +40,29 @@
 {%- endmacro %}
 
 {% macro for_each_indicator(mart) -%}
-    {#- The call block's query once per indicator the catalogue lists for a mart, given a condition selecting that
-        indicator's units, as one union. An aggregate keyed by indicator over a mart's units gives the same rows
-        taken one indicator at a time, and DuckDB holds and spills less: aggregated whole, scale 10's units under
-        1 GB ran its memory out after spilling 29 GB (README, "Figures"). Spark's planner expands each branch over
-        the units' whole union and its driver ran out of heap, so on Spark, which spills as it shuffles, the query
-        runs once with a condition selecting every unit. (Built as a table, a mart can instead be built one
-        indicator at a time, query after query: macro partwise_table.) -#}
-    {%- if target.type == 'spark' %}
-        {{ caller('true') }}
-    {%- else %}
-        {%- for indicator in catalogue_indicators()[mart] %}
-            {{ caller("indicator = '" ~ indicator ~ "'") }}
-            {% if not loop.last %}union all{% endif %}
-        {%- endfor %}
-    {%- endif %}
+    {#- The call block's query once per condition macro indicator_conditions gives for a mart, as one union. -#}
+    {%- for condition in adapter.dispatch('indicator_conditions', 'children_data_warehouse')(mart) %}
+        {{ caller(condition) }}
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+{%- endmacro %}
+
+{% macro default__indicator_conditions(mart) -%}
+    {#- One condition per indicator the catalogue lists for a mart. An aggregate keyed by indicator over a mart's
+        units gives the same rows taken one indicator at a time, and DuckDB holds and spills less: aggregated whole,
+        scale 10's units under 1 GB ran its memory out after spilling 29 GB (README, "Figures"). (Built as a table,
+        a mart can instead be built one indicator at a time, query after query: macro partwise_table.) -#}
+    {%- set conditions = [] -%}
+    {%- for indicator in catalogue_indicators()[mart] -%}
+        {%- do conditions.append("indicator = '" ~ indicator ~ "'") -%}
+    {%- endfor -%}
+    {{ return(conditions) }}
+{%- endmacro %}
+
+{% macro spark__indicator_conditions(mart) -%}
+    {#- One condition selecting every unit: Spark's planner expands each branch over the units' whole union and its
+        driver ran out of heap, and Spark spills as it shuffles anyway. -#}
+    {{ return(['true']) }}
 {%- endmacro %}
 
 {% macro is_awaiting_allocation(referrals, periods) -%}

@@ -189,14 +189,18 @@
         partitions that changed, and those partitions replace the stored ones. The one incremental strategy both
         engines have on plain files: delete+insert keyed on the partition column in DuckDB, insert_overwrite of
         Parquet partitions in Spark (no Delta or Iceberg there, so no merge). -#}
-    {%- if target.type == 'spark' -%}
-        {{ return({'materialized': 'incremental', 'incremental_strategy': 'insert_overwrite',
-                   'partition_by': [partition_column], 'file_format': 'parquet',
-                   'on_schema_change': 'append_new_columns'}) }}
-    {%- else -%}
-        {{ return({'materialized': 'incremental', 'incremental_strategy': 'delete+insert',
-                   'unique_key': partition_column, 'on_schema_change': 'append_new_columns'}) }}
-    {%- endif -%}
+    {{ return(adapter.dispatch('partition_replacement', 'children_data_warehouse')(partition_column)) }}
+{%- endmacro %}
+
+{% macro default__partition_replacement(partition_column) -%}
+    {{ return({'materialized': 'incremental', 'incremental_strategy': 'delete+insert',
+               'unique_key': partition_column, 'on_schema_change': 'append_new_columns'}) }}
+{%- endmacro %}
+
+{% macro spark__partition_replacement(partition_column) -%}
+    {{ return({'materialized': 'incremental', 'incremental_strategy': 'insert_overwrite',
+               'partition_by': [partition_column], 'file_format': 'parquet',
+               'on_schema_change': 'append_new_columns'}) }}
 {%- endmacro %}
 
 {% macro sorted_list(expression, delimiter) -%}
