@@ -68,7 +68,7 @@ POINTS = [
      "after", 1),
     ("dbt: while building", "dagster_dbt.core.dbt_cli_event", "DbtCliEventMessage.to_default_asset_events",
      "before", 80),
-    ("publish: while copying tables", "orchestration.lib.publish", "_lit", "before", 40),
+    ("publish: while copying tables", "orchestration.lib.publish", "literal", "before", 40),
 ]
 
 

@@ -18,11 +18,11 @@ SLOW_PUBLISH = """
 import sys, time
 from pathlib import Path
 import orchestration.lib.publish as publish
-original = publish._lit
+original = publish.literal
 def slow(text):
     time.sleep(0.05)
     return original(text)
-publish._lit = slow
+publish.literal = slow
 from orchestration.defs.dbt import model_descriptions
 from orchestration.lib.settings import DataPaths
 publish.publish(DataPaths(Path(sys.argv[1])), "killed-run", [], model_descriptions())

@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from orchestration.lib.lifecycle import identities_path, write_parquet
 from orchestration.lib.settings import DataPaths
+from orchestration.lib.sql_text import literal_list
 from orchestration.lib.unchanged import files_in, inputs_digest, last_result, remember
 from sources.contract import Contract, birth_date_feed, contracts
 
@@ -42,10 +43,6 @@ def _files(folder: Path) -> list[str]:
     return sorted(str(f) for f in folder.glob("*.parquet")) if folder.exists() else []
 
 
-def _literal_list(items: list[str]) -> str:
-    return "[" + ", ".join("'" + item.replace("'", "''") + "'" for item in items) + "]"
-
-
 def _births(con: duckdb.DuckDBPyConnection, paths: DataPaths, feed: Contract) -> tuple[str | None, int]:
     """A query of each person's latest date of birth among the feed's current batches (the latest period, then
     the latest receipt), and how many of those batches have no birth dates kept."""
@@ -53,7 +50,7 @@ def _births(con: duckdb.DuckDBPyConnection, paths: DataPaths, feed: Contract) ->
     if not batches:
         return None, 0
     current = [sid for (sid,) in con.execute(
-        f"select distinct submission_id from read_parquet({_literal_list(batches)}, union_by_name = true)").fetchall()]
+        f"select distinct submission_id from read_parquet({literal_list(batches)}, union_by_name = true)").fetchall()]
     kept = [identities_path(paths, sid) for sid in current]
     files = [str(f) for f in kept if f.exists()]
     missing = len(kept) - len(files)
@@ -65,7 +62,7 @@ def _births(con: duckdb.DuckDBPyConnection, paths: DataPaths, feed: Contract) ->
                 provider_code, person_ref, date_of_birth,
                 row_number() over (partition by provider_code, person_ref
                                    order by period desc, submission_id desc) as recency
-            from read_parquet({_literal_list(files)})
+            from read_parquet({literal_list(files)})
         ) where recency = 1""", missing)
 
 
@@ -73,7 +70,7 @@ def _events(paths: DataPaths, feed: Contract) -> str | None:
     batches = _files(paths.current / feed.feed)
     if not batches or not feed.age_events or feed.person_ref is None:
         return None
-    source = f"read_parquet({_literal_list(batches)}, union_by_name = true)"
+    source = f"read_parquet({literal_list(batches)}, union_by_name = true)"
     return " union ".join(
         f'select provider_code, "{feed.person_ref}" as person_ref, "{column}" as event_date from {source} '
         f'where "{column}" is not null and "{feed.person_ref}" is not null' for column in feed.age_events)

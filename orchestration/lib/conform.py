@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 from orchestration.lib.parse import ROW_NUMBER
 from orchestration.lib.pseudonymise import hmac_sql, normalised_postcode_sql, normalised_text_sql, valid_hcn_sql
 from orchestration.lib.settings import SEEDS_DIR
+from orchestration.lib.sql_text import literal
 from sources.contract import Column, Contract, code_lists, contracts
 
 DATE_FORMATS = {"v1": "%Y-%m-%d", "v0": "%d/%m/%Y"}
@@ -51,10 +52,6 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _raw(col: Column) -> str:
     return f"nullif(trim(raw.{_q(col.name)}), '')"
 
@@ -64,14 +61,14 @@ def _code_case(expr: str, code_list: str, layout: str) -> str:
     whens = []
     for code in code_lists()[code_list]:
         accepted = [code.v0] if layout == "v0" and code.v0 is not None else [code.code.upper()]
-        whens += [f"when {_lit(a)} then {_lit(code.code)}" for a in accepted]
+        whens += [f"when {literal(a)} then {literal(code.code)}" for a in accepted]
     return f"case upper({expr}) {' '.join(whens)} end"
 
 
 def typed_sql(col: Column, layout: str) -> str:
     raw = _raw(col)
     if col.type == "date":
-        return f"cast(try_strptime({raw}, {_lit(DATE_FORMATS[layout])}) as date)"
+        return f"cast(try_strptime({raw}, {literal(DATE_FORMATS[layout])}) as date)"
     if col.type == "code":
         return _code_case(raw, col.code_list or "", layout)
     if col.type == "codes":
@@ -103,7 +100,7 @@ def error_queries(contract: Contract, layout: str) -> list[str]:
     queries = []
     for col in contract.columns:
         raw, typed = _raw(col), f"typed.{_q(col.name)}"
-        select = (f"select raw._part, raw.{ROW_NUMBER} as row_number, {_lit(col.name)} as column_name, "
+        select = (f"select raw._part, raw.{ROW_NUMBER} as row_number, {literal(col.name)} as column_name, "
                   f"{raw} as value")
         join = "from raw join typed using (_rid)"
         queries.append(f"{select}, 'must not contain control characters (such as NUL, tab or a line break)' "
@@ -111,17 +108,17 @@ def error_queries(contract: Contract, layout: str) -> list[str]:
         if col.required:
             queries.append(f"{select}, 'required' as rule {join} where {raw} is null")
         if col.type not in {"text"}:
-            queries.append(f"{select}, {_lit('must be ' + _rule_for(col, layout))} as rule {join} "
+            queries.append(f"{select}, {literal('must be ' + _rule_for(col, layout))} as rule {join} "
                            f"where {raw} is not null and {typed} is null")
         if col.minimum is not None:
-            queries.append(f"{select}, {_lit(f'must be at least {col.minimum:g}')} as rule {join} "
+            queries.append(f"{select}, {literal(f'must be at least {col.minimum:g}')} as rule {join} "
                            f"where {typed} < {col.minimum}")
         if col.type == "date":
             queries.append(f"{select}, 'must not be after the period end ' || strftime(raw._period_end, '%Y-%m-%d') "
                            f"as rule {join} where {typed} > raw._period_end")
     key = ", ".join(f"typed.{_q(k)}" for k in contract.key)
     queries.append(
-        f"select _part, {ROW_NUMBER} as row_number, {_lit('+'.join(contract.key))} as column_name, "
+        f"select _part, {ROW_NUMBER} as row_number, {literal('+'.join(contract.key))} as column_name, "
         f"concat_ws('|', {key}) as value, 'duplicate key: the same record twice in one file' as rule "
         f"from (select *, row_number() over (partition by _part, {key} order by {ROW_NUMBER}) as n from typed) typed "
         f"where n > 1 and ({' and '.join(f'{k} is not null' for k in key.split(', '))})")
@@ -129,13 +126,13 @@ def error_queries(contract: Contract, layout: str) -> list[str]:
 
 
 def _record_id_sql(key: bytes, provider: str, col: Column) -> str:
-    return f"{record_id_hash_sql(key, _lit(provider), col.name, 'typed.' + _q(col.name))} as {_q(col.name)}"
+    return f"{record_id_hash_sql(key, literal(provider), col.name, 'typed.' + _q(col.name))} as {_q(col.name)}"
 
 
 def record_id_hash_sql(key: bytes, provider_sql: str, column: str, value_sql: str) -> str:
     """The keyed hash of a provider's own record id, scoped to the provider and the id's name (the one name every
     feed uses for it), so that an assessment still finds its referral."""
-    return hmac_sql(key, f"'record:' || {provider_sql} || {_lit(':' + column + ':')} || {value_sql}")
+    return hmac_sql(key, f"'record:' || {provider_sql} || {literal(':' + column + ':')} || {value_sql}")
 
 
 def local_child_ref_sql(key: bytes, provider_sql: str, value_sql: str) -> str:
@@ -156,7 +153,7 @@ def _identity_columns(contract: Contract, key: bytes, provider: str) -> list[str
     out = []
     local = contract.column_by_role("local_child_id")
     if local is not None:
-        out.append(f"{local_child_ref_sql(key, _lit(provider), 'typed.' + _q(local.name))} as child_ref")
+        out.append(f"{local_child_ref_sql(key, literal(provider), 'typed.' + _q(local.name))} as child_ref")
     if contract.column_by_role("date_of_birth") is None:
         return out
     hcn = contract.column_by_role("hcn")
@@ -168,8 +165,8 @@ def _identity_columns(contract: Contract, key: bytes, provider: str) -> list[str
         f"cast(typed.{_q(dob.name)} as varchar)", normalised_postcode_sql(f"typed.{_q(postcode.name)}")])
     return [
         *out,
-        f"{hmac_sql(key, _lit('hcn:') + ' || ' + valid)} as hcn_key",
-        f"{hmac_sql(key, _lit('demographic:') + ' || ' + demographic)} as demographic_key",
+        f"{hmac_sql(key, literal('hcn:') + ' || ' + valid)} as hcn_key",
+        f"{hmac_sql(key, literal('demographic:') + ' || ' + demographic)} as demographic_key",
         f"{valid} is not null as has_valid_hcn",
         f"cast(date_trunc('month', typed.{_q(dob.name)}) as date) as birth_month",
         "pc.postcode_sector", "pc.postcode_district", "ref.lgd_code", "ref.trust_code as trust_of_residence",
@@ -200,7 +197,7 @@ class Conformer:
     def __init__(self, key: bytes):
         self.key = key
         self.con = duckdb.connect()
-        sectors = _lit(str(SEEDS_DIR / "ref_postcode_sectors.csv"))
+        sectors = literal(str(SEEDS_DIR / "ref_postcode_sectors.csv"))
         self.con.execute(f"create table ref as select * from read_csv({sectors}, all_varchar = true)")
 
     def close(self) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.lib.settings import DataPaths
+from orchestration.lib.sql_text import literal
 
 ENGINE_VARIABLE = "CDW_ENGINE"
 ENGINES = ("duckdb", "spark")
@@ -49,18 +50,14 @@ def spark_tables(paths: DataPaths) -> Path:
 def spark_relation(folder: Path) -> str:
     """A Spark table's Parquet files as a DuckDB relation (a partitioned table keeps its partition column in the
     folder names, snapshot_date=2024-03-31/)."""
-    return f"read_parquet({_quoted(f'{folder}/**/*.parquet')}, hive_partitioning = true)"
-
-
-def _quoted(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+    return f"read_parquet({literal(f'{folder}/**/*.parquet')}, hive_partitioning = true)"
 
 
 def attach_warehouse(con: duckdb.DuckDBPyConnection, paths: DataPaths) -> str:
     """Attach the warehouse the engine built to ``con``, read only; return the database name it is under."""
     if engine() == "duckdb":
         name = paths.warehouse.stem
-        con.execute(f"attach {_quoted(str(paths.warehouse))} as \"{name}\" (read_only)")
+        con.execute(f"attach {literal(str(paths.warehouse))} as \"{name}\" (read_only)")
         return name
     con.execute(f"attach ':memory:' as {SPARK_SCHEMA}")
     folder = spark_tables(paths)

@@ -38,6 +38,7 @@ from scipy.sparse.csgraph import connected_components
 from orchestration.lib.lifecycle import identities_path, replace_whole, write_parquet
 from orchestration.lib.pseudonymise import hmac_sql
 from orchestration.lib.settings import PROJECT_ROOT, DataPaths
+from orchestration.lib.sql_text import literal, literal_list
 from orchestration.lib.unchanged import files_in, inputs_digest, last_result, remember
 from sources.contract import Contract, contracts
 
@@ -96,10 +97,6 @@ def person_keys_path(paths: DataPaths) -> Path:
     return paths.root / "batches" / "linkage" / "person_keys" / "person_keys.parquet"
 
 
-def _literal_list(items: list[str]) -> str:
-    return "[" + ", ".join("'" + item.replace("'", "''") + "'" for item in items) + "]"
-
-
 def load_identities(con: duckdb.DuckDBPyConnection, paths: DataPaths) -> int:
     """Create the table ``identities``: each current record naming a child with its latest identifiers (the latest
     period, then the latest receipt). Return how many current batches have no identifiers kept."""
@@ -110,7 +107,7 @@ def load_identities(con: duckdb.DuckDBPyConnection, paths: DataPaths) -> int:
         if not batches:
             continue
         current = [sid for (sid,) in con.execute(
-            f"select distinct submission_id from read_parquet({_literal_list(batches)}, union_by_name = true)"
+            f"select distinct submission_id from read_parquet({literal_list(batches)}, union_by_name = true)"
         ).fetchall()]
         kept = [identities_path(paths, sid) for sid in current]
         files = [str(f) for f in kept if f.exists()]
@@ -119,7 +116,7 @@ def load_identities(con: duckdb.DuckDBPyConnection, paths: DataPaths) -> int:
             parts.append(f"""
                 select '{feed.feed}' as feed, provider_code, person_ref, period, submission_id, forename, surname,
                     cast(date_of_birth as varchar) as date_of_birth, postcode, hcn
-                from read_parquet({_literal_list(files)}, union_by_name = true)""")
+                from read_parquet({literal_list(files)}, union_by_name = true)""")
     union = " union all ".join(parts) if parts else (
         "select null::varchar as feed, null::varchar as provider_code, null::varchar as person_ref, "
         "null::varchar as period, null::bigint as submission_id, null::varchar as forename, "
@@ -276,7 +273,7 @@ def given_keys_path(paths: DataPaths) -> Path:
 def load_decisions(con: duckdb.DuckDBPyConnection, paths: DataPaths) -> int:
     """Create the table ``decisions`` (the latest decision on each pair, its ids in order); return how many."""
     path = decisions_path(paths)
-    source = (f"select * from read_csv('{path}', all_varchar = true)" if path.exists() else
+    source = (f"select * from read_csv({literal(str(path))}, all_varchar = true)" if path.exists() else
               "select null::varchar as unique_id_l, null::varchar as unique_id_r, null::varchar as decision, "
               "null::varchar as decided_at where false")
     con.execute(f"""
@@ -435,7 +432,7 @@ def cluster_records(con: duckdb.DuckDBPyConnection) -> None:
 def _copy_parquet(con: duckdb.DuckDBPyConnection, query: str, target: Path) -> None:
     """Write a query's rows as Parquet straight from DuckDB, whole or not at all (``replace_whole``), so no copy
     passes through Python."""
-    replace_whole(target, lambda staged: con.execute(f"copy ({query}) to '{staged}' (format parquet)"))
+    replace_whole(target, lambda staged: con.execute(f"copy ({query}) to {literal(str(staged))} (format parquet)"))
 
 
 def _link(paths: DataPaths, key: bytes, model: Path) -> LinkageSummary:
@@ -456,7 +453,8 @@ def _link(paths: DataPaths, key: bytes, model: Path) -> LinkageSummary:
         linked = links(con)
         cluster_records(con)
         given_path = given_keys_path(paths)
-        con.execute(f"create or replace table given as select unique_id, person_key from read_parquet('{given_path}')"
+        con.execute("create or replace table given as select unique_id, person_key "
+                    f"from read_parquet({literal(str(given_path))})"
                     if given_path.exists() else
                     "create or replace table given (unique_id varchar, person_key varchar)")
         assign_keys(con, key)

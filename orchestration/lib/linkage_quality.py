@@ -23,6 +23,7 @@ import duckdb
 from orchestration.lib.conform import person_ref_hash_sql
 from orchestration.lib.linkage import MODEL, identity_feeds, load_identities, person_keys_path
 from orchestration.lib.settings import DataPaths
+from orchestration.lib.sql_text import literal
 
 EXACT, PROBABILISTIC = "exact match (spec section 5)", "probabilistic (Splink)"
 
@@ -99,7 +100,7 @@ def measure(paths: DataPaths, truth: Path, key: bytes) -> Measured:
             con.execute(f"""
                 create temp table linked_keys as
                 select identities.unique_id, keys.person_key as key
-                from read_parquet('{keys}') as keys
+                from read_parquet({literal(str(keys))}) as keys
                 inner join identities using (feed, provider_code, person_ref)""")
             results.append(_pairs(con, PROBABILISTIC, "linked_keys"))
             methods[PROBABILISTIC] = "linked_keys"

@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.lib.engine import spark_relation
+from orchestration.lib.sql_text import literal
 
 RELATIVE_TOLERANCE = 1e-9
 EXAMPLES = 3
@@ -119,7 +120,7 @@ def compare_warehouses(duckdb_path: Path, spark_warehouse: Path, tables: list[st
 def compare_databases(left: Path, right: Path, tables: list[str]) -> list[TableDifference]:
     """Compare each table of two DuckDB databases (two publications) row for row."""
     with duckdb.connect() as con:
-        con.execute(f"attach '{left}' as left_db (read_only)")
-        con.execute(f"attach '{right}' as right_db (read_only)")
+        con.execute(f"attach {literal(str(left))} as left_db (read_only)")
+        con.execute(f"attach {literal(str(right))} as right_db (read_only)")
         return [compare_relations(con, table, f'left_db.main."{table}"', f'right_db.main."{table}"')
                 for table in tables]

@@ -17,12 +17,9 @@ import duckdb
 
 from orchestration.lib.engine import attach_warehouse
 from orchestration.lib.settings import DataPaths
+from orchestration.lib.sql_text import literal
 
 PUBLISHED_PREFIXES = ("dim_", "fct_", "mart_")
-
-
-def _lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def published_tables(con: duckdb.DuckDBPyConnection, warehouse: str) -> list[str]:
@@ -51,10 +48,10 @@ def publish(paths: DataPaths, run_id: str, batches: list[dict],
             counts[table] = con.execute(f'select count(*) from main."{table}"').fetchone()[0]
             model = descriptions.get(table, {})
             if model.get("description"):
-                con.execute(f'comment on table main."{table}" is {_lit(model["description"])}')
+                con.execute(f'comment on table main."{table}" is {literal(model["description"])}')
             for column, text in model.get("columns", {}).items():
                 if text:
-                    con.execute(f'comment on column main."{table}"."{column}" is {_lit(text)}')
+                    con.execute(f'comment on column main."{table}"."{column}" is {literal(text)}')
         con.execute(f'detach "{warehouse}"')
         con.execute("create table publication_runs (run_id varchar, published_at timestamp, tables json)")
         con.execute("insert into publication_runs values (?, ?, ?)",

@@ -34,6 +34,7 @@ from orchestration.lib.catalogue import TABLE_READ, RowRule, load_catalogue
 from orchestration.lib.conform import empty_batch
 from orchestration.lib.parse import period_bounds
 from orchestration.lib.settings import SEEDS_DIR, DataPaths
+from orchestration.lib.sql_text import literal, literals
 from sources.contract import Contract, contracts
 
 MACROS = (
@@ -62,10 +63,6 @@ def _files(paths: DataPaths, feed: str, pending: bool, providers: list[str]) -> 
                   if p.name.split("_", 2)[1] in wanted)
 
 
-def _quoted(values: list[str]) -> str:
-    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
-
-
 # State tables of recent gate calls, by what they were made from (files and their modification times): when one
 # process gates a Trust's feeds one after another (``cdw run``), its children are read once, not seven times.
 # Bounded in bytes, so that a large region's states do not pile up in memory.
@@ -90,7 +87,7 @@ def _state_table(con: duckdb.DuckDBPyConnection, contract: Contract, files: list
     con.register("_empty", empty_batch(contract.feed))
     sources = [f"select {listed} from _empty"]
     if files:
-        sources.append(f"select {listed} from read_parquet([{_quoted(files)}], union_by_name = true)")
+        sources.append(f"select {listed} from read_parquet([{literals(files)}], union_by_name = true)")
     if rows is not None:
         con.register("_rows", rows)
         sources.append(f"select {listed} from _rows")
@@ -100,7 +97,7 @@ def _state_table(con: duckdb.DuckDBPyConnection, contract: Contract, files: list
         f"select *, period as _from, "
         f"lead(period) over (partition by provider_code, {record_key} order by period, submission_id) as _to, "
         f"{active} as _active from ({' union all by name '.join(sources)}) "
-        f"where provider_code in ({_quoted(providers) or 'null'})").to_arrow_table()
+        f"where provider_code in ({literals(providers) or 'null'})").to_arrow_table()
     if key is not None:
         with _STATE_LOCK:
             _STATE_CACHE[key] = table
@@ -156,8 +153,8 @@ def rule_flags(table: pa.Table, contract: Contract, paths: DataPaths | None, pro
             _create_state(con, f"{kind}_{feed}", contracts()[feed], files, providers, wanted,
                           table if alone else None)
         if any("ref_teams" in r.breaks for r in rules):
-            teams = str(SEEDS_DIR / "ref_teams.csv").replace("'", "''")
-            con.execute(f"create temp table ref_teams as select * from read_csv('{teams}', all_varchar = true)")
+            teams = literal(str(SEEDS_DIR / "ref_teams.csv"))
+            con.execute(f"create temp table ref_teams as select * from read_csv({teams}, all_varchar = true)")
         birth = "batch.birth_month" if has_birth else "children.birth_month" if needs_children else "null::date"
         join = ("left join state_children children on children.provider_code = batch.provider_code "
                 "and children.child_ref = batch.child_ref and children._from <= batch.period "
