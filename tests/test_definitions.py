@@ -50,7 +50,7 @@ def test_every_ingest_asset_has_a_blocking_gate() -> None:
 
 
 def test_a_failed_dbt_build_names_every_node_that_failed_unit_tests_too(tmp_path: Path) -> None:
-    from orchestration.defs.dbt import unsuccessful_nodes
+    from orchestration.defs.dbt import run_results, unsuccessful_nodes
 
     results = [{"unique_id": "model.cdw.fct_referrals", "status": "success"},
                {"unique_id": "test.cdw.not_null_fct_referrals_child_key.abc123", "status": "fail"},
@@ -58,9 +58,9 @@ def test_a_failed_dbt_build_names_every_node_that_failed_unit_tests_too(tmp_path
                {"unique_id": "model.cdw.mart_indicators", "status": "error"},
                {"unique_id": "test.cdw.unique_dim_areas_area_code.def456", "status": "pass"}]
     (tmp_path / "run_results.json").write_text(json.dumps({"results": results}), encoding="utf-8")
-    assert unsuccessful_nodes(tmp_path) == ["not_null_fct_referrals_child_key",
+    assert unsuccessful_nodes(run_results(tmp_path)) == ["not_null_fct_referrals_child_key",
                                             "ind_referrals.counts_each_referral_once", "mart_indicators"]
-    assert unsuccessful_nodes(tmp_path / "missing") == []
+    assert unsuccessful_nodes(run_results(tmp_path / "missing")) == []
 
 
 def test_the_asset_graph_names_whose_feed_each_ingest_asset_takes() -> None:
@@ -105,7 +105,7 @@ def test_a_dbt_error_is_told_apart_from_a_test_that_found_rows(tmp_path: Path) -
     from types import SimpleNamespace
 
     from orchestration.cli import _failure_sentence
-    from orchestration.defs.dbt import first_error
+    from orchestration.defs.dbt import first_error, run_results
 
     message = 'IO Error: Could not write file "warehouse.duckdb.tmp/t.tmp":\n  No space left on device'
     results = [{"unique_id": "test.cdw.assert_over_periods_hold", "status": "fail", "message": "Got 3 results"},
@@ -113,8 +113,8 @@ def test_a_dbt_error_is_told_apart_from_a_test_that_found_rows(tmp_path: Path) -
                 "message": message}]
     (tmp_path / "run_results.json").write_text(json.dumps({"results": results}), encoding="utf-8")
     one_line = 'IO Error: Could not write file "warehouse.duckdb.tmp/t.tmp": No space left on device'
-    assert first_error(tmp_path) == one_line
-    assert first_error(tmp_path / "missing") is None
+    assert first_error(run_results(tmp_path)) == one_line
+    assert first_error(run_results(tmp_path / "missing")) is None
 
     def check(name: str, status: str) -> SimpleNamespace:
         return SimpleNamespace(passed=False, check_name=name, severity=dg.AssetCheckSeverity.ERROR,
@@ -133,14 +133,14 @@ def test_a_dbt_error_is_told_apart_from_a_test_that_found_rows(tmp_path: Path) -
 def test_dbt_stopped_by_its_spill_cap_names_the_setting(tmp_path: Path, monkeypatch) -> None:
     """Past CDW_DBT_SPILL_LIMIT dbt's DuckDB stops; DuckDB's message names only its own setting, so the pipeline's
     says which variable to change."""
-    from orchestration.defs.dbt import first_error
+    from orchestration.defs.dbt import first_error, run_results
 
     monkeypatch.setenv("CDW_DBT_SPILL_LIMIT", "12GB")
     message = ("Out of Memory Error: failed to offload data block of size 32.0 KiB (12.0 GiB/12.0 GiB used).\n"
                "This limit was set by the 'max_temp_directory_size' setting.")
     results = [{"unique_id": "model.cdw.mart_indicators", "status": "error", "message": message}]
     (tmp_path / "run_results.json").write_text(json.dumps({"results": results}), encoding="utf-8")
-    error = first_error(tmp_path)
+    error = first_error(run_results(tmp_path))
     assert error is not None and error.startswith("Out of Memory Error: failed to offload")
     assert "CDW_DBT_SPILL_LIMIT (12GB)" in error
 

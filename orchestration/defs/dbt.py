@@ -106,35 +106,35 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> 
     yield from events
     report(context, f"dbt build: {built} model(s) and seed(s) built, {len(checks)} test(s), {failed} failed")
     if not invocation.is_successful():
-        failures = unsuccessful_nodes(invocation.target_path)
-        error = first_error(invocation.target_path)
+        results = run_results(invocation.target_path)
+        failures, error = unsuccessful_nodes(results), first_error(results)
         raise dg.Failure(description=f"dbt build failed: {len(failures)} node(s) failed or errored "
                                      f"({', '.join(failures[:5])}{', ...' if len(failures) > 5 else ''})"
                                      f"{f'; the first error: {error}' if error else ''}; see "
                                      f"{invocation.target_path / 'dbt.log'}")
 
 
-def _run_results(target: Path) -> list[dict[str, Any]]:
+def run_results(target: Path) -> list[dict[str, Any]]:
     """The nodes of a finished ``dbt build``'s ``run_results.json``, or none where it wrote none."""
     path = target / "run_results.json"
     return json.loads(path.read_text(encoding="utf-8"))["results"] if path.exists() else []
 
 
-def unsuccessful_nodes(target: Path) -> list[str]:
+def unsuccessful_nodes(results: list[dict[str, Any]]) -> list[str]:
     """The models, seeds, data tests and unit tests a finished ``dbt build`` failed or errored on, by name (unit
     tests are no asset checks, so the checks alone undercount)."""
     names = []
-    for result in _run_results(target):
+    for result in results:
         if result["status"] in ("fail", "error"):  # kind.project.name[.hash], or unit_test.project.model.test
             kind, _, *rest = result["unique_id"].split(".")
             names.append(".".join(rest[:2]) if kind == "unit_test" else rest[0])
     return names
 
 
-def first_error(target: Path) -> str | None:
+def first_error(results: list[dict[str, Any]]) -> str | None:
     """The message of the first node a finished ``dbt build`` could not run (an error, such as a full disk, not a
     test that found rows), on one line and cut short, or None."""
-    for result in _run_results(target):
+    for result in results:
         if result["status"] == "error" and result.get("message"):
             message = " ".join(str(result["message"]).split())[:400]
             if "max_temp_directory_size" in message:  # the cap's default is written once, in profiles.yml
