@@ -278,6 +278,8 @@ def test_one_validation_judges_every_providers_batches_and_each_check_reports_it
     names = ["BHSCT_children_2024-06.csv", "SHSCT_children_2024-06.csv"]
     for name in names:
         shutil.copy(sorted(small_landing.rglob(name))[-1], paths.landing / name)
+    unreadable = "BHSCT_children_2024-05.csv"  # refused at ingest: no column the contract names
+    (paths.landing / unreadable).write_text("not,a,children,header\n1,2,3,4\n", encoding="utf-8")
     registry = Registry(paths.registry)
     with Conformer(checked_key(registry)) as conformer:
         ingest_landing(paths, registry, conformer, lambda name: True, run_id="run-one")
@@ -310,6 +312,10 @@ def test_one_validation_judges_every_providers_batches_and_each_check_reports_it
     assert judged_in_run(registry, "children", ["SHSCT"], "another-run").quarantined == []
     # the run that took the batch in reports it too, though a concurrent run's check judged it
     assert judged_in_run(registry, "children", ["SHSCT"], "run-one").quarantined == [names[1]]
+    # and the batch it refused before the gate, to that provider's check only
+    refused = judged_in_run(registry, "children", ["BHSCT"], "run-one").refused
+    assert len(refused) == 1 and refused[0].startswith(f"{unreadable}: rejected: "), refused
+    assert trust.refused == other.refused == judged_in_run(registry, "children", ["SHSCT"], "run-one").refused == []
 
 
 def test_a_large_arrival_is_validated_in_groups_of_whole_providers() -> None:

@@ -110,10 +110,7 @@ def _gate_check(source: str, who: str, providers: list[str], contract: Contract,
                                run_id)
         summary = judged_in_run(registry, feed, providers, run_id)
         docs = ran.docs or summary.docs  # both suites' pages when this check ran the validation
-        quarantined_here = set(summary.quarantined)
-        refused = [f"{s.file_name}: {s.status}: {'; '.join(s.reasons[:2])}" for s in registry.all()
-                   if s.run_id == run_id and s.provider in providers and s.feed == feed
-                   and s.status in ("rejected", "quarantined") and s.file_name not in quarantined_here]
+        refused = summary.refused
         report(context, f"gate {source} {feed}: {len(summary.accepted)} accepted, {len(summary.quarantined)} "
                         f"quarantined, {len(refused)} refused at ingest, {len(summary.warnings)} warning(s)")
         # A quarantined batch is the gate doing its work, not a failure of the warehouse: it is reported as a

@@ -422,6 +422,7 @@ class GateSummary:
     warnings: list[str] = field(default_factory=list)
     docs: dict[str, str] = field(default_factory=dict)  # suite: where its Data Docs page goes
     results: list[Any] = field(default_factory=list)  # the identifiers of the stored validation results
+    refused: list[str] = field(default_factory=list)  # "file: status: reasons" of batches refused at ingest
 
 
 def gate_pending(paths: DataPaths, registry: Registry, contract: Contract, providers: list[str],
@@ -491,11 +492,18 @@ def _decide(paths: DataPaths, registry: Registry, lifecycle: Lifecycle, contract
 def judged_in_run(registry: Registry, feed: str, providers: list[str], run_id: str) -> GateSummary:
     """What the gate decided on these providers' batches of a feed that one run judged or took in, from the
     registry: a feed's batches are validated together by whichever of its checks runs first (in a concurrent run,
-    perhaps), and each check reports its own."""
+    perhaps), and each check reports its own. With them, the batches the run refused before the gate (rejected or
+    quarantined at ingest)."""
     summary = GateSummary()
     for submission in registry.all(feed=feed):
-        if submission.provider not in providers or submission.gate_run is None or run_id not in (
-                submission.gate_run, submission.run_id):
+        if submission.provider not in providers:
+            continue
+        if submission.gate_run is None:
+            if submission.run_id == run_id and submission.status in ("rejected", "quarantined"):
+                summary.refused.append(f"{submission.file_name}: {submission.status}: "
+                                       f"{'; '.join(submission.reasons[:2])}")
+            continue
+        if run_id not in (submission.gate_run, submission.run_id):
             continue
         if submission.status == "quarantined":
             summary.quarantined.append(submission.file_name)
