@@ -34,7 +34,7 @@ from orchestration.lib.catalogue import TABLE_READ, RowRule, load_catalogue
 from orchestration.lib.conform import empty_batch
 from orchestration.lib.parse import period_bounds
 from orchestration.lib.settings import SEEDS_DIR, DataPaths
-from orchestration.lib.sql_text import literal, literals
+from orchestration.lib.sql_text import literal, literal_list, literals
 from sources.contract import Contract, contracts
 
 MACROS = (
@@ -87,7 +87,7 @@ def _state_table(con: duckdb.DuckDBPyConnection, contract: Contract, files: list
     con.register("_empty", empty_batch(contract.feed))
     sources = [f"select {listed} from _empty"]
     if files:
-        sources.append(f"select {listed} from read_parquet([{literals(files)}], union_by_name = true)")
+        sources.append(f"select {listed} from read_parquet({literal_list(files)}, union_by_name = true)")
     if rows is not None:
         con.register("_rows", rows)
         sources.append(f"select {listed} from _rows")
