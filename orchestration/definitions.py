@@ -9,8 +9,9 @@ from orchestration.defs.extract import commissioner_extract_job, commissioner_ex
 from orchestration.defs.ingest import build_ingest_definitions
 from orchestration.defs.publish import published_analytics
 from orchestration.defs.sensors import landing_sensor
-from orchestration.lib.memory import StepMemory
+from orchestration.lib.memory import StepMemory, limit_allocator_arenas
 
+limit_allocator_arenas()  # before the run's threads start: each would otherwise keep an arena of its own
 ingest_assets, gate_checks = build_ingest_definitions(source_feeds())
 step_memory = StepMemory()
 

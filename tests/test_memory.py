@@ -1,6 +1,7 @@
 """`cdw run` gives back what a large finished step freed: the hook is on the warehouse job, only a step after
 which the process has grown releases (a full collection costs about 0.4 s), and the release reaches the C
-library's allocator on this platform."""
+library's allocator on this platform. Before linkage and dbt, the caches nothing later reads are emptied, and
+glibc keeps few arenas."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import sys
 
 import pytest
 
-from orchestration.lib.memory import StepMemory, _malloc_trim, release_unused_memory, resident_bytes
+from orchestration.lib import memory
+from orchestration.lib.memory import StepMemory, _libc_function, make_room, release_unused_memory, resident_bytes
 
 
 def test_the_warehouse_job_checks_memory_after_every_step() -> None:
@@ -20,8 +22,43 @@ def test_the_warehouse_job_checks_memory_after_every_step() -> None:
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc_trim")
 def test_release_reaches_glibc() -> None:
-    assert _malloc_trim() is not None
+    assert _libc_function("malloc_trim") is not None
     release_unused_memory()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
+def test_the_arena_limit_reaches_glibc() -> None:
+    assert memory.limit_allocator_arenas()
+
+
+def test_making_room_empties_every_droppable_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    cleared: list[str] = []
+    monkeypatch.setattr(memory, "_DROPPABLE_CACHES", [])
+    memory.droppable_cache(lambda: cleared.append("first"))
+    memory.droppable_cache(lambda: cleared.append("second"))
+    make_room()
+    assert cleared == ["first", "second"]
+
+
+def test_the_gates_state_cache_is_dropped_to_make_room() -> None:
+    import pyarrow as pa
+
+    from orchestration.lib import rule_state
+
+    rule_state._STATE_CACHE[("feed", "key")] = pa.table({"column": [1, 2, 3]})
+    make_room()
+    assert not rule_state._STATE_CACHE
+
+
+def test_linkage_and_dbt_make_room_before_they_start() -> None:
+    import inspect
+
+    from orchestration.defs import dbt, ingest
+
+    for step, heavy in ((dbt.warehouse_models.op.compute_fn.decorated_fn, "_build("),
+                        (ingest._person_keys_asset, "link_children(paths")):
+        source = inspect.getsource(step)
+        assert "make_room()" in source and source.index("make_room()") < source.index(heavy)
 
 
 class _Process:

@@ -20,6 +20,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from orchestration.lib.engine import dbt_target
 from orchestration.lib.lifecycle import writing
+from orchestration.lib.memory import make_room
 from orchestration.lib.progress import report
 from orchestration.lib.second_line import withdraw_failing_batches
 from orchestration.lib.settings import DBT_PROFILES_DIR, DBT_PROJECT_DIR, PROJECT_ROOT, DataPaths
@@ -88,6 +89,7 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> 
     paths = DataPaths.from_env()
     with writing(paths, context.log.warning):
         prune_dbt_runs(paths.dbt_runs, KEPT_DBT_RUNS - 1)
+        make_room()  # dbt's DuckDB, in a child process, builds beside what this process holds
         invocation, events = _build(context, dbt, paths)
         if not invocation.is_successful():
             # The second line behind the gate: batches whose rows fail a test are withdrawn, then the warehouse

@@ -25,6 +25,7 @@ from orchestration.lib.ingest import (
     providers_by_type,
 )
 from orchestration.lib.lifecycle import empty_batch_path, ensure_empty_batch, writing
+from orchestration.lib.memory import make_room
 from orchestration.lib.parse import FILE_NAME
 from orchestration.lib.progress import report
 from orchestration.lib.registry import Registry
@@ -219,6 +220,7 @@ def _person_keys_asset(feeds: list[str]) -> dg.AssetsDefinition:
         from orchestration.lib.linkage import link_children, person_keys_path
 
         paths = DataPaths.from_env().ensure()
+        make_room()  # linkage's DuckDB may take up to its cap in this process
         with writing(paths, context.log.warning):
             summary = link_children(paths, checked_key(Registry(paths.registry)))
         if summary.without_identities:

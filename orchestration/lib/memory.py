@@ -8,6 +8,12 @@ A full collection costs about 0.4 s once Dagster, dbt and Great Expectations are
 steps, most of them small in a month's run: releasing after every step, a month's run at scale 1 spent 39 s
 outside its stages (8 s with the threshold below). So a step's end releases only once the process has grown by
 ``RELEASE_AFTER_GROWTH`` since it last released.
+
+Two more things kept `cdw run` large beside dbt (1.57 GB at scale 10 when dbt began): glibc gives each thread
+that allocates an arena of its own, up to eight per core, and each kept its fragments (about 0.4 GB between
+them); and the gate's cache of providers' state (up to 256 MB), which nothing after the gate reads. So the
+process limits glibc to ``MALLOC_ARENAS`` arenas, and a step about to need a lot of memory (linkage's DuckDB,
+dbt's process) first calls ``make_room``, which empties the caches registered with ``droppable_cache``.
 """
 
 from __future__ import annotations
@@ -23,13 +29,37 @@ from pathlib import Path
 import pyarrow as pa
 
 RELEASE_AFTER_GROWTH = 256 * 2**20  # bytes: far more than a small batch's step leaves, far less than a large one's
+MALLOC_ARENAS = 2  # glibc's default is eight per core; the heavy work is in DuckDB and Arrow, which allocate apart
+_M_ARENA_MAX = -8  # mallopt's parameter number, from glibc's malloc.h
+_DROPPABLE_CACHES: list[Callable[[], None]] = []
+
+
+def limit_allocator_arenas(arenas: int = MALLOC_ARENAS) -> bool:
+    """Limit how many arenas glibc's malloc keeps (as ``MALLOC_ARENA_MAX`` would, set before the process began);
+    threads started later share them. Whether it could (not on musl or macOS)."""
+    mallopt = _libc_function("mallopt")
+    return mallopt is not None and bool(mallopt(_M_ARENA_MAX, arenas))
+
+
+def droppable_cache(clear: Callable[[], None]) -> Callable[[], None]:
+    """Register a cache's ``clear``: ``make_room`` calls it. A cache that only saves reading files again can go."""
+    _DROPPABLE_CACHES.append(clear)
+    return clear
+
+
+def make_room() -> None:
+    """Before a step that needs much memory, in this process or a child: empty the droppable caches and give
+    back what they and earlier steps freed."""
+    for clear in _DROPPABLE_CACHES:
+        clear()
+    release_unused_memory()
 
 
 def release_unused_memory() -> None:
     """Collect garbage, then ask Arrow's pool and the C library to return their free pages to the system."""
     gc.collect()
     pa.default_memory_pool().release_unused()
-    trim = _malloc_trim()
+    trim = _libc_function("malloc_trim")
     if trim is not None:
         trim(0)
 
@@ -65,9 +95,10 @@ class StepMemory:
 
 
 @cache
-def _malloc_trim() -> ctypes._CFuncPtr | None:
-    """glibc's malloc_trim, or None where the C library has none (musl, macOS)."""
-    name = ctypes.util.find_library("c")
-    if name is None:
+def _libc_function(name: str) -> ctypes._CFuncPtr | None:
+    """One of glibc's malloc functions (``malloc_trim``, ``mallopt``), or None where the C library has none (musl,
+    macOS)."""
+    library = ctypes.util.find_library("c")
+    if library is None:
         return None
-    return getattr(ctypes.CDLL(name), "malloc_trim", None)
+    return getattr(ctypes.CDLL(library), name, None)

@@ -32,6 +32,7 @@ import pyarrow as pa
 
 from orchestration.lib.catalogue import TABLE_READ, RowRule, load_catalogue
 from orchestration.lib.conform import empty_batch
+from orchestration.lib.memory import droppable_cache
 from orchestration.lib.parse import period_bounds
 from orchestration.lib.settings import SEEDS_DIR, DataPaths
 from orchestration.lib.sql_text import literal, literal_list, literals
@@ -69,6 +70,13 @@ def _files(paths: DataPaths, feed: str, pending: bool, providers: list[str]) -> 
 _STATE_CACHE: OrderedDict[tuple, pa.Table] = OrderedDict()
 STATE_CACHE_BYTES = 256 << 20
 _STATE_LOCK = threading.Lock()
+
+
+@droppable_cache
+def forget_states() -> None:
+    """Empty the cache of state tables (once the gate is done, nothing reads them)."""
+    with _STATE_LOCK:
+        _STATE_CACHE.clear()
 
 
 def _state_table(con: duckdb.DuckDBPyConnection, contract: Contract, files: list[str], providers: list[str],
