@@ -163,3 +163,16 @@ def test_a_failed_step_is_told_by_its_failure_s_description() -> None:
         "dbt build failed: 1 node(s) failed or errored; the first error: disk full"]
     others = [e for e in result.all_events if e.event_type_value != "STEP_FAILURE"]
     assert all(_failure_detail(e) == e.message for e in others)
+
+
+def test_dbt_runs_without_an_adapter_handle_in_this_process() -> None:
+    """The override must name the method dagster-dbt calls: renamed in an upgrade, it would silently stop saving
+    the adapter's load before every build."""
+    from dagster_dbt import DbtCliResource
+
+    from orchestration.defs.dbt import WarehouseDbtCli, dbt_resource
+
+    assert callable(getattr(DbtCliResource, "_initialize_dbt_core_adapter", None))
+    resource = dbt_resource()
+    assert isinstance(resource, WarehouseDbtCli)
+    assert resource._initialize_dbt_core_adapter(["build"]) is None

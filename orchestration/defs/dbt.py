@@ -33,8 +33,17 @@ KEPT_DBT_RUNS = 3  # target folders kept under the data root (each is about 16 M
 UNIT_TESTS_EXCLUDED = ["--exclude-resource-type", "unit_test"]
 
 
+class WarehouseDbtCli(DbtCliResource):
+    """dagster-dbt's dbt resource, without the handle on dbt's adapter that it opens in this process before every
+    command. The handle serves only ``fetch_row_counts`` and ``fetch_column_metadata``, which these assets do not
+    call; opening it loaded dbt's profile, project and adapter in `cdw run` each build (1.2 to 3 s, measured)."""
+
+    def _initialize_dbt_core_adapter(self, args: Any) -> None:  # dagster-dbt then runs dbt with no adapter
+        return None
+
+
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
+    return WarehouseDbtCli(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
 
 
 def _project_files() -> Iterator[Path]:
