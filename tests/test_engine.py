@@ -73,3 +73,28 @@ def test_a_spark_warehouse_is_read_and_published_like_a_duckdb_one(data_dir: Pat
             "Areas.",)
         assert con.execute("select max(snapshot_date) from fct_workforce_snapshots").fetchone() == (
             dt.date(2024, 4, 30),)
+
+
+def test_publication_works_under_its_own_memory_cap(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Publication's DuckDB runs inside `cdw run`: it is capped (CDW_PUBLISH_MEMORY_LIMIT), not left to take 80%
+    of the machine, and publishes under the cap."""
+    from orchestration.lib import publish as publication
+
+    opened: list[dict] = []
+    connect = duckdb.connect
+
+    def recording_connect(database: str = ":memory:", **kwargs: object) -> duckdb.DuckDBPyConnection:
+        opened.append(dict(kwargs.get("config") or {}))
+        return connect(database, **kwargs)
+
+    monkeypatch.setattr(publication.duckdb, "connect", recording_connect)
+    monkeypatch.setenv(ENGINE_VARIABLE, "spark")
+    paths = DataPaths(data_dir)
+    _spark_table(paths, "dim_areas", pa.table({"area_code": ["N09000003"], "name": ["Belfast"]}))
+    monkeypatch.delenv("CDW_PUBLISH_MEMORY_LIMIT", raising=False)
+    assert publish(paths, "run-1", []) == {"dim_areas": 1}
+    monkeypatch.setenv("CDW_PUBLISH_MEMORY_LIMIT", "300MB")
+    assert publish(paths, "run-2", []) == {"dim_areas": 1}
+    assert [config.get("memory_limit") for config in opened] == ["2GB", "300MB"]
+    with duckdb.connect(str(paths.published), read_only=True) as con:
+        assert con.execute("select run_id from publication_runs").fetchone() == ("run-2",)
