@@ -72,7 +72,7 @@ bench-disclosure: $(STAMP)
 	$(BIN)/python bench/disclosure.py --published data/published/analytics.duckdb --first 2024-Q1 --last 2025-Q1
 
 # What dbt's heaviest nodes spill to disk, on a copy of a built warehouse: SPILL_DATA is its data root, such as
-# /var/tmp/cdw-bench/10.0/data kept by BENCH_KEEP (1 GB at scale 10 stands in for 3 GB at scale 30). Prints figures.
+# /var/tmp/cdw-bench/10.0/data kept by BENCH_KEEP (1 GB at scale 10 stands in for 2.5 to 3 GB at scale 30). Prints figures.
 SPILL_DATA ?= data
 bench-dbt-spill: $(STAMP)
 	$(BIN)/python bench/dbt_spill.py --data-dir $(SPILL_DATA) --memory-limit 1GB

@@ -6,7 +6,7 @@ it ran, on a copy of a built warehouse.
 Copies the data root's warehouse into a temporary one, builds the selected nodes there with ``dbt build`` under
 the memory limit (dbt's DuckDB spills what does not fit into ``warehouse.duckdb.tmp`` beside the database),
 samples that folder's size twice a second, and prints each node's seconds and peak spill. Scale 10's warehouse
-with 1 GB stands in for scale 30's with the pipeline's 3 GB, in a tenth of the time. Prints its figures; asserts
+with 1 GB stands in for scale 30's with the pipeline's 2.5 to 3 GB, in a tenth of the time. Prints its figures; asserts
 nothing.
 """
 

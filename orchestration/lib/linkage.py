@@ -71,11 +71,11 @@ def linkage_dir(paths: DataPaths) -> Path:
 
 
 def _limits() -> tuple[str, str]:
-    """Linkage's memory and spill caps (``CDW_LINKAGE_MEMORY_LIMIT``, 2.5 GB, and ``CDW_LINKAGE_SPILL_LIMIT``,
-    20 GB, unless set). Linkage's DuckDB works inside `cdw run`, beside the half to one GB the run holds: at 3 GB
-    scale 10's run peaked at 3.98 GB there. At 2.5 GB linkage alone on scale 10 peaked 0.46 GB lower, 5% slower
-    (112.4 s against 107.5 s), with the same children."""
-    return (os.environ.get("CDW_LINKAGE_MEMORY_LIMIT", "2.5GB"), os.environ.get("CDW_LINKAGE_SPILL_LIMIT", "20GB"))
+    """Linkage's memory and spill caps (``CDW_LINKAGE_MEMORY_LIMIT``, 2 GB, and ``CDW_LINKAGE_SPILL_LIMIT``, 20 GB,
+    unless set). Linkage's DuckDB works inside `cdw run`, beside the half to one GB the run holds: at 3 GB, scale
+    10's run peaked at 4.27 GB there. Linkage alone on scale 10: 3.17 GB at a 2.5 GB cap in 115.0 s, 2.71 GB at
+    2 GB in 118.0 s, the same children."""
+    return (os.environ.get("CDW_LINKAGE_MEMORY_LIMIT", "2GB"), os.environ.get("CDW_LINKAGE_SPILL_LIMIT", "20GB"))
 
 
 def _connection(paths: DataPaths) -> duckdb.DuckDBPyConnection:
