@@ -9,9 +9,9 @@ steps, most of them small in a month's run: releasing after every step, a month'
 outside its stages (8 s with the threshold below). So a step's end releases only once the process has grown by
 ``RELEASE_AFTER_GROWTH`` since it last released.
 
-Two more things kept `cdw run` large beside dbt (1.57 GB at scale 10 when dbt began): glibc gives each thread
-that allocates an arena of its own, up to eight per core, and each kept its fragments (about 0.4 GB between
-them); and the gate's cache of providers' state (up to 256 MB), which nothing after the gate reads. So the
+Two more things kept `cdw run` large beside dbt (1.57 GiB at scale 10 when dbt began): glibc gives each thread
+that allocates an arena of its own, up to eight per core, and each kept its fragments (about 0.4 GiB between
+them); and the gate's cache of providers' state (up to 256 MiB), which nothing after the gate reads. So the
 process limits glibc to ``MALLOC_ARENAS`` arenas, and a step about to need a lot of memory (linkage's DuckDB,
 dbt's process) first calls ``make_room``, which empties the caches registered with ``droppable_cache``.
 """

@@ -24,7 +24,7 @@ PUBLISHED_PREFIXES = ("dim_", "fct_", "mart_")
 
 def _memory_limit() -> str:
     """Publication's DuckDB memory cap (``CDW_PUBLISH_MEMORY_LIMIT``, 2 GB unless set). It works inside `cdw run`;
-    uncapped, DuckDB takes up to 80% of the machine, and copying scale 30's tables took `cdw run` to 5.78 GB, the
+    uncapped, DuckDB takes up to 80% of the machine, and copying scale 30's tables took `cdw run` to 5.78 GiB, the
     run's peak. Past the cap it spills beside the new file, and the spill goes when the file is closed."""
     return os.environ.get("CDW_PUBLISH_MEMORY_LIMIT", "2GB")
 
