@@ -109,6 +109,7 @@ def test_a_lost_accepted_batch_is_reported_not_hidden(landed: tuple) -> None:
 def test_debris_of_killed_processes_is_removed(landed: tuple) -> None:
     paths, _, lifecycle = landed
     debris = [paths.published.with_name(".analytics.duckdb.run1.building"),
+              paths.published.with_name(".analytics.duckdb.run1.building.tmp") / "duckdb_temp_storage-0.tmp",
               paths.outbox / "niccy" / ".2024-Q3.building" / "indicators.csv",
               paths.outbox / "niccy" / "2024-Q3-report.building",
               paths.pending / "referrals" / ".000009_x.parquet.123.tmp",
@@ -119,8 +120,9 @@ def test_debris_of_killed_processes_is_removed(landed: tuple) -> None:
     kept = paths.outbox / "niccy" / "2024-Q2" / "indicators.csv"
     kept.parent.mkdir(parents=True)
     kept.write_text("whole", encoding="utf-8")
-    assert lifecycle.recover().debris == 5
-    assert not any(p.exists() for p in debris) and kept.exists()
+    assert lifecycle.recover().debris == 6
+    assert not any(p.exists() for p in debris) and not debris[1].parent.exists()  # the spill folder goes whole
+    assert kept.exists()
 
 
 def _registered_not_archived(paths: DataPaths, registry: Registry) -> int:

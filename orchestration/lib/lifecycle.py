@@ -332,6 +332,7 @@ def _temporaries(paths: DataPaths) -> Iterable[Path]:
             yield from folder.rglob(".*.tmp")
     if paths.published.parent.exists():
         yield from paths.published.parent.glob(f".{paths.published.name}.*.building")
+        yield from paths.published.parent.glob(f".{paths.published.name}.*.building.tmp")  # its DuckDB's spill
     if paths.outbox.exists():
         yield from (p for p in paths.outbox.rglob(".*.building"))
         yield from paths.outbox.rglob("*-report.building")
