@@ -156,7 +156,7 @@
             partition by periods.period_type, periods.quarter_label, snapshots.provider_code
         ) as last_snapshot_date
     from {{ ref('fct_workforce_snapshots') }} as snapshots
-    inner join {{ ref('dim_reporting_periods') }} as periods
+    inner join {{ indicator_periods() }}
         on snapshots.snapshot_date between periods.period_start and periods.period_end
 {%- endmacro %}
 
@@ -196,7 +196,7 @@
         period's end: each start is a unit, and a year's starts are its four quarters'. -#}
     with periods as (
 
-        select * from {{ ref('dim_reporting_periods') }}
+        select * from {{ indicator_periods() }}
 
     ),
 

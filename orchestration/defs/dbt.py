@@ -6,6 +6,7 @@ definitions load.
 """
 
 
+import hashlib
 import json
 import os
 import shutil
@@ -50,6 +51,34 @@ def _project_files() -> Iterator[Path]:
     yield PROJECT_ROOT / "dbt_project.yml"
     for folder in ("models", "macros", "seeds", "tests"):
         yield from (PROJECT_ROOT / "dbt_project" / folder).rglob("*.*")
+
+
+def project_fingerprint() -> str:
+    """A hash of the dbt project's files and profiles: what an incremental build must have been built with."""
+    digest = hashlib.sha256()
+    for path in sorted([*_project_files(), DBT_PROFILES_DIR / "profiles.yml"]):
+        digest.update(str(path.relative_to(PROJECT_ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def incremental_basis(paths: DataPaths) -> Path:
+    """Where a build that finished without a failure records the project and engine it was built with."""
+    return paths.dbt_runs.parent / "incremental_basis.json"
+
+
+def full_refresh_reason(paths: DataPaths, basis: dict[str, str]) -> str | None:
+    """Why this build must rebuild the incremental models whole, or None when the last build finished without a
+    failure on this project and engine. Incremental models keep what earlier builds wrote, so after a failed or
+    interrupted build, or a change to a model, a macro or a seed, only a full rebuild is sure to be right."""
+    path = incremental_basis(paths)
+    if not path.exists():
+        return "the last build failed, was interrupted or is the first on this data root"
+    recorded = json.loads(path.read_text(encoding="utf-8"))
+    if recorded.get("engine") != basis["engine"]:
+        return f"the engine changed ({recorded.get('engine')} to {basis['engine']})"
+    if recorded.get("project") != basis["project"]:
+        return "the dbt project (its models, macros, seeds, tests or profiles) changed since the last build"
+    return None
 
 
 def ensure_manifest() -> Path:
@@ -159,15 +188,25 @@ def first_error(results: list[dict[str, Any]]) -> str | None:
 def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, paths: DataPaths, again: bool = False
            ) -> tuple[Any, list[Any]]:
     """One ``dbt build`` on the engine ``CDW_ENGINE`` names, in a target folder of its own under the data root; its
-    events, gathered (a run that is built again yields only the second build's).
+    events, gathered (a run that is built again yields only the second build's). Incremental where the last build
+    finished without a failure on the same project and engine, else in full (``full_refresh_reason``); a build
+    again after withdrawing batches is in full, the first having failed.
 
     Without the unit tests: their inputs are fixed rows, so they test the code, not the month's data. CI runs them
     (``tests/test_end_to_end.py``, ``tests/spark``), as dbt advises. They took 13.5 s of a scale-1 build's 99 s of
     thread time, whatever the data."""
     target = paths.dbt_runs / f"{time.strftime('%Y%m%dT%H%M%S')}-{context.run_id[:8]}{'-again' if again else ''}"
-    invocation = dbt.cli(["build", *UNIT_TESTS_EXCLUDED, *dbt_target()], context=context, target_path=target,
-                         raise_on_error=False)
-    return invocation, list(invocation.stream())
+    basis = {"engine": " ".join(dbt_target()), "project": project_fingerprint()}
+    reason = full_refresh_reason(paths, basis)
+    report(context, f"dbt build: {'in full: ' + reason if reason else 'incremental'}")
+    incremental_basis(paths).unlink(missing_ok=True)  # until this build finishes without a failure
+    invocation = dbt.cli(["build", *UNIT_TESTS_EXCLUDED, *dbt_target(), *(["--full-refresh"] if reason else [])],
+                         context=context, target_path=target, raise_on_error=False)
+    events = list(invocation.stream())
+    if invocation.is_successful():
+        incremental_basis(paths).parent.mkdir(parents=True, exist_ok=True)
+        incremental_basis(paths).write_text(json.dumps(basis), encoding="utf-8")
+    return invocation, events
 
 
 def prune_dbt_runs(folder: Path, keep: int) -> None:

@@ -80,8 +80,10 @@ def test_the_dbt_unit_tests_pass_on_spark(both_engines: dict[str, Path], tmp_pat
 def test_every_warehouse_table_matches_duckdb_row_for_row(both_engines: dict[str, Path]) -> None:
     """Staging and intermediate tables too, not only what is published."""
     manifest = json.loads((_last_dbt_run(both_engines["spark"]) / "manifest.json").read_text())
+    # indicator_inputs_as_built holds hashes of each engine's own text forms, compared only within an engine
     tables = sorted(node["name"] for node in manifest["nodes"].values()
-                    if node["resource_type"] == "model" and node["config"]["materialized"] != "view")
+                    if node["resource_type"] == "model" and node["config"]["materialized"] != "view"
+                    and node["name"] != "indicator_inputs_as_built")
     assert "mart_indicators" in tables and len(tables) > 40
     differences = compare_warehouses(DataPaths(both_engines["duckdb"]).warehouse,
                                      spark_tables(DataPaths(both_engines["spark"])), tables)

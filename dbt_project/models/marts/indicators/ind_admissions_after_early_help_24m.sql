@@ -2,7 +2,7 @@
     referral or a Sure Start registration) started in the 24 months before the admission; aged at admission. -#}
 with periods as (
 
-    select * from {{ ref('dim_reporting_periods') }}
+    select * from {{ indicator_periods() }}
 
 ),
 

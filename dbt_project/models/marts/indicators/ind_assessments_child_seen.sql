@@ -1,7 +1,7 @@
 {#- Per cent of assessments completed in the period in which the child was seen (events). -#}
 with periods as (
 
-    select * from {{ ref('dim_reporting_periods') }}
+    select * from {{ indicator_periods() }}
 
 ),
 

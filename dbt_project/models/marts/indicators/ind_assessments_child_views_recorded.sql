@@ -1,7 +1,7 @@
 {#- Per cent of assessments completed in the period with the child's views recorded (events). -#}
 with periods as (
 
-    select * from {{ ref('dim_reporting_periods') }}
+    select * from {{ indicator_periods() }}
 
 ),
 

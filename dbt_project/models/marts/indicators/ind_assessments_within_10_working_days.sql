@@ -2,7 +2,7 @@
     day 0; Saturdays, Sundays and NI bank holidays are not working days) (events). -#}
 with periods as (
 
-    select * from {{ ref('dim_reporting_periods') }}
+    select * from {{ indicator_periods() }}
 
 ),
 

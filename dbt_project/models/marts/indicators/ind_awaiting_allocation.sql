@@ -2,7 +2,7 @@
     UNOCINI_ASSESSMENT or CHILD_PROTECTION, not allocated and not closed by period end; each child once. -#}
 with periods as (
 
-    select * from {{ ref('dim_reporting_periods') }}
+    select * from {{ indicator_periods() }}
 
 ),
 

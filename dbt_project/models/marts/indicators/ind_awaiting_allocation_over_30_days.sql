@@ -2,7 +2,7 @@
     before period end; each child once (in the numerator if any of their waiting referrals is that old). -#}
 with periods as (
 
-    select * from {{ ref('dim_reporting_periods') }}
+    select * from {{ indicator_periods() }}
 
 ),
 

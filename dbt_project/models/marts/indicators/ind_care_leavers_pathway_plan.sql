@@ -2,7 +2,7 @@
     (children; aged at the contact). -#}
 with periods as (
 
-    select * from {{ ref('dim_reporting_periods') }}
+    select * from {{ indicator_periods() }}
 
 ),
 

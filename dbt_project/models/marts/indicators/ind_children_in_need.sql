@@ -2,7 +2,7 @@
     then (an undecided referral counts); each child once, aged at period end. -#}
 with periods as (
 
-    select * from {{ ref('dim_reporting_periods') }}
+    select * from {{ indicator_periods() }}
 
 ),
 

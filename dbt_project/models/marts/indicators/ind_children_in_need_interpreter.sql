@@ -1,8 +1,18 @@
 {#- Children in need at period end (the units of children_in_need, so always a part of them) who need an
     interpreter (their latest record says so), by first language; each child once, aged at period end. -#}
-with in_need as (
+with periods as (
 
-    select * from {{ ref('ind_children_in_need') }}
+    select * from {{ indicator_periods() }}
+
+),
+
+in_need as (
+
+    select units.*
+    from {{ ref('ind_children_in_need') }} as units
+    inner join periods
+        on units.period_type = periods.period_type
+        and units.quarter_label = periods.quarter_label
 
 ),
 

@@ -2,7 +2,7 @@
     reason and by time on the register; aged at deregistration. -#}
 with periods as (
 
-    select * from {{ ref('dim_reporting_periods') }}
+    select * from {{ indicator_periods() }}
 
 ),
 

@@ -3,7 +3,7 @@
     referral source (events); aged at referral. -#}
 with periods as (
 
-    select * from {{ ref('dim_reporting_periods') }}
+    select * from {{ indicator_periods() }}
 
 ),
 

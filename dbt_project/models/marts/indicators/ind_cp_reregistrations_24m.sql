@@ -2,7 +2,7 @@
     registration date, by category of abuse (a registration has a row per category); aged at registration. -#}
 with periods as (
 
-    select * from {{ ref('dim_reporting_periods') }}
+    select * from {{ indicator_periods() }}
 
 ),
 

@@ -2,7 +2,7 @@
     a service with advocacy not recorded counts as one without; aged at the service's end, like needs met. -#}
 with periods as (
 
-    select * from {{ ref('dim_reporting_periods') }}
+    select * from {{ indicator_periods() }}
 
 ),
 

@@ -2,7 +2,7 @@
     over services started in the period (each referral's days are its measure); aged at referral. -#}
 with periods as (
 
-    select * from {{ ref('dim_reporting_periods') }}
+    select * from {{ indicator_periods() }}
 
 ),
 

@@ -3,7 +3,7 @@
     the total and a referral's needs are not a breakdown that overlaps itself; aged at referral. -#}
 with periods as (
 
-    select * from {{ ref('dim_reporting_periods') }}
+    select * from {{ indicator_periods() }}
 
 ),
 

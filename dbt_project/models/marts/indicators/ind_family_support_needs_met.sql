@@ -3,7 +3,7 @@
     end). -#}
 with periods as (
 
-    select * from {{ ref('dim_reporting_periods') }}
+    select * from {{ indicator_periods() }}
 
 ),
 

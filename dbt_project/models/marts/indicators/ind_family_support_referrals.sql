@@ -3,7 +3,7 @@
     referral. Their needs are an indicator of their own (family_support_needs_identified). -#}
 with periods as (
 
-    select * from {{ ref('dim_reporting_periods') }}
+    select * from {{ indicator_periods() }}
 
 ),
 

@@ -2,7 +2,7 @@
     placement (the earliest started; unknown while the episode has no placement recorded); aged at the start. -#}
 with periods as (
 
-    select * from {{ ref('dim_reporting_periods') }}
+    select * from {{ indicator_periods() }}
 
 ),
 

@@ -2,7 +2,7 @@
     episode's length); aged at the end. -#}
 with periods as (
 
-    select * from {{ ref('dim_reporting_periods') }}
+    select * from {{ indicator_periods() }}
 
 ),
 

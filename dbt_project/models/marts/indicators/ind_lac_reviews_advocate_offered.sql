@@ -2,7 +2,7 @@
     with the offer not recorded counts as one without. -#}
 with periods as (
 
-    select * from {{ ref('dim_reporting_periods') }}
+    select * from {{ indicator_periods() }}
 
 ),
 

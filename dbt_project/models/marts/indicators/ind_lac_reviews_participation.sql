@@ -2,7 +2,7 @@
     or had their views conveyed (events); reviews of a child too young to take part are left out of both. -#}
 with periods as (
 
-    select * from {{ ref('dim_reporting_periods') }}
+    select * from {{ indicator_periods() }}
 
 ),
 

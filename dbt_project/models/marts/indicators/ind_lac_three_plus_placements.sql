@@ -2,7 +2,7 @@
     overlapping the 12 months to period end; each child once. -#}
 with periods as (
 
-    select * from {{ ref('dim_reporting_periods') }}
+    select * from {{ indicator_periods() }}
 
 ),
 

@@ -1,7 +1,7 @@
 {#- Mean weekly cost of the private-sector placements open at period end (the numerator sums their costs). -#}
 with periods as (
 
-    select * from {{ ref('dim_reporting_periods') }}
+    select * from {{ indicator_periods() }}
 
 ),
 

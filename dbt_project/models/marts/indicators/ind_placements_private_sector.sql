@@ -1,7 +1,7 @@
 {#- Per cent of placements open at period end with a private-sector provider. -#}
 with periods as (
 
-    select * from {{ ref('dim_reporting_periods') }}
+    select * from {{ indicator_periods() }}
 
 ),
 

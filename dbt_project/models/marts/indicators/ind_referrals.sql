@@ -1,7 +1,7 @@
 {#- Referrals whose referral_date is in the period (events), by referral source; aged at referral. -#}
 with periods as (
 
-    select * from {{ ref('dim_reporting_periods') }}
+    select * from {{ indicator_periods() }}
 
 ),
 

@@ -2,7 +2,7 @@
     end). The denominator, the catchments' population under 4, is the catalogue's population: the marts divide. -#}
 with periods as (
 
-    select * from {{ ref('dim_reporting_periods') }}
+    select * from {{ indicator_periods() }}
 
 ),
 

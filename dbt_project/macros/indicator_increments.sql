@@ -1,0 +1,216 @@
+{#- Indicator units built by the reporting periods a run's changes touch (README, "Incremental indicator units").
+
+    A period's units are worked out from event dates alone (spec 7.2.1: "in the period", "at period end"), so a
+    change to a record dated D can change only the periods that end on or after D. Each run compares what the
+    indicator models read (the facts and the few child attributes below) with what they read when they were last
+    built, row by row, and takes the earliest date a difference touches: every period ending on or after it is
+    rebuilt, every earlier one is left as it is. -#}
+
+{% macro indicator_inputs() -%}
+    {#- Every relation an indicator model reads besides the periods and the reference seeds, and how to compare it.
+        ``not_read``: columns no indicator reads (tests/test_indicator_increments.py fails if one does), so that a
+        change to them (a child's area, which the marts read from dim_children) touches no period. ``dated``: columns
+        every indicator reading them reads in the periods of one date of the same row (the days from referral to
+        decision, in the periods of the decision), so that a change to them counts from that date, the earlier of
+        its old and new value; a change to any other column counts from the row's earliest date. ``attributes``: a
+        relation of children (its first column the child's key), not of events: only these columns are compared, each
+        with the events whose dates a change to it counts from, the child's earliest in those models (none listed:
+        in every model). The last submission a record came in is never compared: a record sent again unchanged
+        changes nothing. -#}
+    {{ return({
+        'fct_assessments': {'dated': {'working_days_to_completion': 'completed_date',
+                                      'is_within_10_working_days': 'completed_date'}},
+        'fct_care_episodes': {'dated': {'age_at_end': 'end_date', 'end_reason': 'end_date'}},
+        'fct_care_leaver_contacts': {},
+        'fct_cp_registrations': {'dated': {'age_at_deregistration': 'deregistration_date',
+                                           'deregistration_reason': 'deregistration_date'}},
+        'fct_family_support_referrals': {'dated': {'days_to_service_start': 'service_start_date',
+                                                  'age_at_service_end': 'service_end_date',
+                                                  'outcome': 'service_end_date',
+                                                  'were_needs_met': 'service_end_date',
+                                                  'was_advocacy_provided': 'service_end_date'}},
+        'fct_lac_reviews': {},
+        'fct_placements': {'dated': {'end_reason': 'end_date'}},
+        'fct_referrals': {'not_read': ['lgd_code', 'trust_of_residence', 'deprivation_decile'],
+                          'dated': {'days_to_decision': 'decision_date', 'days_to_allocation': 'allocated_date'}},
+        'fct_sure_start_registrations': {},
+        'fct_workforce_snapshots': {},
+        'dim_children': {'attributes': {'birth_month': [], 'first_language': ['fct_referrals'],
+                                        'is_interpreter_required': ['fct_referrals']}},
+    }) }}
+{%- endmacro %}
+
+{% macro indicator_input_dates() -%}
+    {#- The most date columns (or attributes) any input has: each fingerprint row has this many slots. -#}
+    {{ return(4) }}
+{%- endmacro %}
+
+{% macro indicator_input_fingerprints() -%}
+    {#- One row per row of every input: its key, its child's key, a hash of the columns compared as a whole, and
+        one slot per date column (the date, and a hash of it with the columns dated by it) or, for children, per
+        attribute (a hash of it). Hashes are compared only within one engine (each hashes its own text forms). -#}
+    {%- set slot_count = indicator_input_dates() -%}
+    {%- for name, rules in indicator_inputs().items() %}
+        {%- set relation = ref(name) -%}
+        {%- set columns = adapter.get_columns_in_relation(relation) if execute else [] -%}
+        {%- set names = columns | map(attribute='name') | map('lower') | list -%}
+        {%- set whole = [] -%}
+        {%- set slots = [] -%}
+        {%- if rules.get('attributes') is not none -%}
+            {%- for attribute in rules['attributes'] -%}
+                {%- do slots.append({'date': 'null', 'hashed': [attribute]}) -%}
+            {%- endfor -%}
+        {%- else -%}
+            {%- for column in columns[1:] -%}
+                {%- set column_name = column.name | lower -%}
+                {%- if column_name == 'last_submission_id' or column_name in rules.get('not_read', [])
+                       or column_name in rules.get('dated', {}) -%}
+                {%- elif column.dtype | lower == 'date' -%}
+                    {%- set followers = [] -%}
+                    {%- for follower, date in rules.get('dated', {}).items() if date == column_name -%}
+                        {%- do followers.append(follower) -%}
+                    {%- endfor -%}
+                    {%- do slots.append({'date': column_name, 'hashed': [column_name] + followers}) -%}
+                {%- else -%}
+                    {%- do whole.append(column_name) -%}
+                {%- endif -%}
+            {%- endfor -%}
+        {%- endif -%}
+        {%- if execute -%}
+            {%- if slots | length > slot_count -%}
+                {{ exceptions.raise_compiler_error(name ~ " needs more slots than indicator_input_dates() gives") }}
+            {%- endif -%}
+            {%- for column in rules.get('dated', {}) | list + rules.get('dated', {}).values() | list
+                              + rules.get('not_read', []) + rules.get('attributes', {}) | list -%}
+                {%- if column not in names -%}
+                    {{ exceptions.raise_compiler_error("indicator_inputs() names " ~ column ~ ", which " ~ name
+                                                       ~ " does not have") }}
+                {%- endif -%}
+            {%- endfor -%}
+        {%- endif %}
+        select
+            '{{ name }}' as input_model,
+            {{ rules.get('attributes') is not none }} as is_attributes,
+            cast({{ names[0] if names else 'null' }} as {{ dbt.type_string() }}) as row_key,
+            cast({{ 'child_key' if 'child_key' in names else 'null' }} as {{ dbt.type_string() }}) as child_key,
+            {{ fingerprint(whole) }} as whole_hash
+            {%- for slot in range(slot_count) %},
+            {%- if slot < slots | length %}
+            cast({{ slots[slot]['date'] }} as date) as date_{{ slot + 1 }},
+            {{ fingerprint(slots[slot]['hashed']) }} as dated_hash_{{ slot + 1 }}
+            {%- else %}
+            cast(null as date) as date_{{ slot + 1 }},
+            cast(null as {{ dbt.type_string() }}) as dated_hash_{{ slot + 1 }}
+            {%- endif %}
+            {%- endfor %}
+        from {{ relation }}
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+{%- endmacro %}
+
+{% macro fingerprint(columns) -%}
+    {#- A hash of some columns' values, each as text, an empty value marked apart from an empty string. -#}
+    {%- set parts = [] -%}
+    {%- for column in columns -%}
+        {%- do parts.append("coalesce(cast(" ~ column ~ " as " ~ dbt.type_string() ~ "), '<empty>')") -%}
+    {%- endfor -%}
+    {%- if parts -%}
+        {{ sha256('concat(' ~ parts | join(", '|', ") ~ ')') }}
+    {%- else -%}
+        cast('' as {{ dbt.type_string() }})
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro indicator_input_names() -%}
+    {#- The names periods_for_indicator_units marks periods for: each input of events, and each attribute of a
+        relation of children as ``relation.attribute``. -#}
+    {%- set names = [] -%}
+    {%- for name, rules in indicator_inputs().items() -%}
+        {%- if rules.get('attributes') is not none -%}
+            {%- for attribute in rules['attributes'] -%}{%- do names.append(name ~ '.' ~ attribute) -%}{%- endfor -%}
+        {%- else -%}
+            {%- do names.append(name) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(names) }}
+{%- endmacro %}
+
+{% macro inputs_of_this_model() -%}
+    {#- What the indicator model being built reads of indicator_inputs(), directly or through another indicator model,
+        as an SQL list of the names indicator_input_names() gives. Of a relation of children, the attributes the
+        reading model's own SQL names (all of them if it names none: tests/test_indicator_increments.py fails if a
+        macro reads such a relation). -#}
+    {%- set names = [] -%}
+    {%- do collect_indicator_inputs(model.unique_id, names) -%}
+    {{ return("('" ~ names | unique | join("', '") ~ "')") }}
+{%- endmacro %}
+
+{% macro collect_indicator_inputs(unique_id, names) -%}
+    {#- Appends to ``names`` what the node reads of indicator_inputs(), following the indicator models it reads. -#}
+    {%- set inputs = indicator_inputs() -%}
+    {%- set node = graph.nodes[unique_id] -%}
+    {%- set words = modules.re.findall('[a-z_0-9]+', node.raw_code | lower) -%}
+    {%- for parent in node.depends_on.nodes -%}
+        {%- set name = parent.split('.')[-1] -%}
+        {%- if name in inputs and inputs[name].get('attributes') is not none -%}
+            {%- set named = inputs[name]['attributes'] | select('in', words) | list -%}
+            {%- for attribute in named or inputs[name]['attributes'] | list -%}
+                {%- do names.append(name ~ '.' ~ attribute) -%}
+            {%- endfor -%}
+        {%- elif name in inputs -%}
+            {%- do names.append(name) -%}
+        {%- elif name.startswith('ind_') -%}
+            {%- do collect_indicator_inputs(parent, names) -%}
+        {%- endif -%}
+    {%- endfor -%}
+{%- endmacro %}
+
+{% macro indicator_periods() -%}
+    {#- The reporting periods an indicator model builds, as a subquery aliased ``periods`` with dim_reporting_periods'
+        columns: every period, or in an incremental run those where a model it reads changed and those it has not
+        built yet (a quarter just completed, or one that had no units last time). -#}
+    (
+        select distinct
+            candidates.period_type,
+            candidates.quarter_label,
+            candidates.period_start,
+            candidates.period_end,
+            candidates.population_year
+        from {{ ref('periods_for_indicator_units') }} as candidates
+        {%- if is_incremental() %}
+            where candidates.input_model in {{ inputs_of_this_model() }}
+                and (
+                    candidates.inputs_changed
+                    or not exists (
+                        select 1 from {{ this }} as built
+                        where built.period_type = candidates.period_type
+                            and built.quarter_label = candidates.quarter_label
+                    )
+                )
+        {%- endif %}
+    ) as periods
+{%- endmacro %}
+
+{% macro clear_changed_periods() -%}
+    {#- An incremental indicator model's pre-hook: its units of the periods where a model it reads changed go first,
+        so that a period left with none has none; the run then appends the periods it built. -#}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where (period_type, quarter_label) in (
+            select period_type, quarter_label
+            from {{ ref('periods_for_indicator_units') }}
+            where inputs_changed and input_model in {{ inputs_of_this_model() }}
+        )
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro indicator_inputs_as_built() -%}
+    {#- The fingerprints the indicator models were last built from (the model indicator_inputs_as_built, which the
+        last build wrote after every indicator model), or none: never built, or a full refresh, when every period
+        is built anyway. Read by name, not by ref: it is built after the models that read it. -#}
+    {%- if not execute or flags.FULL_REFRESH -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return(adapter.get_relation(database=this.database, schema=this.schema,
+                                   identifier='indicator_inputs_as_built')) }}
+{%- endmacro %}
