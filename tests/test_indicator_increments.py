@@ -78,8 +78,11 @@ def test_every_input_an_indicator_reads_is_compared_and_no_ignored_column_is_rea
             ignored = {"last_submission_id", *inputs[name].get("not_read", [])}
             assert not ignored & words, f"{node['name']} reads {ignored & words} of {name}, which is not compared"
             if inputs[name].get("attributes") is not None:
-                # the attributes a model reads are found in its own SQL (inputs_of_this_model)
+                # the attributes a model reads are found in its own SQL (inputs_of_this_model), and only those
+                # listed are compared
                 assert name not in _words(used_macros), f"a macro of {node['name']} reads {name}"
+                uncompared = set(by_name[name]["columns"]) - set(inputs[name]["attributes"]) - {"child_key"}
+                assert not uncompared & words, f"{node['name']} reads {uncompared & words} of {name}, not compared"
 
 
 def test_a_months_run_rebuilds_the_periods_it_touches_and_equals_a_full_rebuild(
