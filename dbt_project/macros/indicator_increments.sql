@@ -100,7 +100,7 @@
             {{ fingerprint(slots[slot]['hashed']) }} as dated_hash_{{ slot + 1 }}
             {%- else %}
             cast(null as date) as date_{{ slot + 1 }},
-            cast(null as {{ dbt.type_string() }}) as dated_hash_{{ slot + 1 }}
+            cast(null as {{ fingerprint_type() }}) as dated_hash_{{ slot + 1 }}
             {%- endif %}
             {%- endfor %}
         from {{ relation }}
@@ -109,16 +109,38 @@
 {%- endmacro %}
 
 {% macro fingerprint(columns) -%}
-    {#- A hash of some columns' values, each as text, an empty value marked apart from an empty string. -#}
+    {#- A 64-bit hash of some columns' values, an empty value told apart by position (or 0 for no columns): one
+        hash of each row's columns, not SHA-256 of their text, which took 56 s a month at scale 10. -#}
+    {%- if columns -%}
+        {{ return(adapter.dispatch('fingerprint', 'children_data_warehouse')(columns)) }}
+    {%- else -%}
+        {{ return('cast(0 as ' ~ fingerprint_type() ~ ')') }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro default__fingerprint(columns) -%}
+    {{ return('hash(' ~ columns | join(', ') ~ ')') }}
+{%- endmacro %}
+
+{% macro spark__fingerprint(columns) -%}
+    {#- xxhash64 skips empty values, so each is hashed as a marker instead. -#}
     {%- set parts = [] -%}
     {%- for column in columns -%}
-        {%- do parts.append("coalesce(cast(" ~ column ~ " as " ~ dbt.type_string() ~ "), '<empty>')") -%}
+        {%- do parts.append("coalesce(cast(" ~ column ~ " as string), '<empty>')") -%}
     {%- endfor -%}
-    {%- if parts -%}
-        {{ sha256('concat(' ~ parts | join(", '|', ") ~ ')') }}
-    {%- else -%}
-        cast('' as {{ dbt.type_string() }})
-    {%- endif -%}
+    {{ return('xxhash64(' ~ parts | join(', ') ~ ')') }}
+{%- endmacro %}
+
+{% macro fingerprint_type() -%}
+    {{ return(adapter.dispatch('fingerprint_type', 'children_data_warehouse')()) }}
+{%- endmacro %}
+
+{% macro default__fingerprint_type() -%}
+    {{ return('ubigint') }}
+{%- endmacro %}
+
+{% macro spark__fingerprint_type() -%}
+    {{ return('bigint') }}
 {%- endmacro %}
 
 {% macro indicator_input_names() -%}
