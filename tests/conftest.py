@@ -48,16 +48,18 @@ def run_dbt(arguments: list[str], data_root: Path, work: Path) -> subprocess.Com
                           capture_output=True, text=True, timeout=3600, check=False)
 
 
-def land_workforce_in_two(source: Path, landing: Path, later: bool) -> list[str]:
+def land_in_two(source: Path, landing: Path, later: bool, feed: str = "") -> list[str]:
     """Copy a generated landing set's earlier (or later) files into a landing area, for tests of an incremental
-    run. The later files are the Trusts' workforce files from the arrival of the last month end on: that month
-    end and any late resubmission. Returns the names copied."""
-    workforce = sorted(source.rglob("*_workforce_*"), key=lambda p: (p.stem.rsplit("_", 1)[1], p.parent.name))
-    last_period = workforce[-1].stem.rsplit("_", 1)[1]
-    first_arrival = min(p.parent.name for p in workforce if p.stem.endswith(last_period))
+    run. The later files are those of ``feed`` (of every feed, when none is named) that arrived from the first
+    arrival of the last month's files on: that month and any late resubmission. Returns the names copied."""
+    def in_feed(file: Path) -> bool:
+        return not feed or f"_{feed}_" in file.name
+
+    last_period = max(p.stem.rsplit("_", 1)[1] for p in source.rglob(f"*_{feed or 'referrals'}_*"))
+    first_arrival = min(p.parent.name for p in source.rglob(f"*_{last_period}.*") if in_feed(p))
     names = []
     for file in sorted(p for p in source.rglob("*") if p.is_file()):
-        if ("_workforce_" in file.name and file.parent.name >= first_arrival) == later:
+        if (in_feed(file) and file.parent.name >= first_arrival) == later:
             (landing / file.parent.name).mkdir(parents=True, exist_ok=True)
             shutil.copy2(file, landing / file.parent.name / file.name)
             names.append(file.name)

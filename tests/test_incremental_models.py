@@ -7,8 +7,7 @@ import shutil
 from pathlib import Path
 
 import duckdb
-from conftest import land_workforce_in_two as _land
-from conftest import run_dbt
+from conftest import land_in_two, run_dbt
 
 from orchestration.cli import main
 from orchestration.lib.parity import compare_relations
@@ -21,11 +20,11 @@ def _periods(names: list[str], feed: str) -> set[str]:
 def test_workforce_snapshots_rebuild_only_new_month_ends_and_equal_a_full_rebuild(
         short_landing: Path, data_dir: Path, tmp_path: Path) -> None:
     landing = data_dir / "landing"
-    _land(short_landing, landing, later=False)
+    land_in_two(short_landing, landing, later=False, feed="workforce")
     assert main(["run"]) == 0
     warehouse = data_dir / "warehouse" / "warehouse.duckdb"
 
-    later = _periods(_land(short_landing, tmp_path / "later", later=True), "workforce")
+    later = _periods(land_in_two(short_landing, tmp_path / "later", later=True, feed="workforce"), "workforce")
     with duckdb.connect(str(warehouse)) as con:
         dates = [d for (d,) in con.execute("select distinct snapshot_date from fct_workforce_snapshots "
                                            "order by 1").fetchall()]
@@ -33,7 +32,7 @@ def test_workforce_snapshots_rebuild_only_new_month_ends_and_equal_a_full_rebuil
         # A mark no rebuild would write: it survives only if this month end is left alone.
         con.execute("update fct_workforce_snapshots set open_cases = -1 where snapshot_date = ?", [untouched])
 
-    _land(short_landing, landing, later=True)
+    land_in_two(short_landing, landing, later=True, feed="workforce")
     assert main(["run"]) == 0
 
     rebuilt = tmp_path / "rebuilt"

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import openpyxl
 import pytest
-from conftest import demo_pipeline_env, land_workforce_in_two, run_dbt
+from conftest import demo_pipeline_env, land_in_two, run_dbt
 
 from orchestration.cli import main
 from orchestration.lib.engine import spark_tables
@@ -37,7 +37,7 @@ def both_engines(small_landing: Path, tmp_path_factory: pytest.TempPathFactory) 
         with demo_pipeline_env(root) as patch:
             patch.setenv("CDW_ENGINE", engine)
             for later in (False, True):
-                assert land_workforce_in_two(small_landing, root / "landing", later=later)
+                assert land_in_two(small_landing, root / "landing", later=later, feed="workforce")
                 assert main(["run"]) == 0, f"cdw run on {engine} failed"
             assert main(["extract", "--quarter", QUARTER]) == 0, f"cdw extract on {engine} failed"
         roots[engine] = root
