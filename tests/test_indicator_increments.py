@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 import duckdb
-from conftest import REPOSITORY, run_dbt
+from conftest import REPOSITORY, land_in_two, run_dbt
 
 from orchestration.cli import main
 from orchestration.defs.dbt import ensure_manifest, full_refresh_reason, project_fingerprint
@@ -19,6 +19,7 @@ from orchestration.lib.settings import DataPaths
 
 MACROS = REPOSITORY / "dbt_project" / "macros" / "indicator_increments.sql"
 MARKED = ("quarter", "2023-Q1")  # a quarter of ind_referrals long before the last month: the test checks it is so
+FORGOTTEN = ("quarter", "2023-Q2")  # another, which the last build is made to have not reported
 
 
 def _indicator_inputs() -> dict[str, dict]:
@@ -27,19 +28,6 @@ def _indicator_inputs() -> dict[str, dict]:
     body = re.search(r"macro indicator_inputs\(\).*?\{\{ return\((\{.*?\})\) \}\}", text, re.S)
     assert body, "indicator_inputs() not found"
     return ast.literal_eval(body.group(1))
-
-
-def _land_in_two(source: Path, landing: Path, later: bool) -> list[str]:
-    """Copy a generated landing set's files that arrived before the last month's first file (or from it on)."""
-    last_period = max(p.stem.rsplit("_", 1)[1] for p in source.rglob("*_referrals_*"))
-    first_arrival = min(p.parent.name for p in source.rglob(f"*_{last_period}.*"))
-    names = []
-    for file in sorted(p for p in source.rglob("*") if p.is_file()):
-        if (file.parent.name >= first_arrival) == later:
-            (landing / file.parent.name).mkdir(parents=True, exist_ok=True)
-            shutil.copy2(file, landing / file.parent.name / file.name)
-            names.append(file.name)
-    return names
 
 
 def _words(text: str) -> set[str]:
@@ -52,7 +40,7 @@ def test_every_input_an_indicator_reads_is_compared_and_no_ignored_column_is_rea
     inputs = _indicator_inputs()
     by_name = {node["name"]: node for node in nodes.values() if node["resource_type"] == "model"}
     compared = {uid.split(".")[-1] for uid in by_name["periods_for_indicator_units"]["depends_on"]["nodes"]}
-    assert compared == {*inputs, "dim_reporting_periods"}, "periods_for_indicator_units reads other models"
+    assert compared == set(inputs), "periods_for_indicator_units reads other models"
 
     def macro_code(uid: str, seen: set[str]) -> str:
         """A macro's SQL and that of the macros it calls, but the comparison's own (which names what it ignores)."""
@@ -78,7 +66,7 @@ def test_every_input_an_indicator_reads_is_compared_and_no_ignored_column_is_rea
             ignored = {"last_submission_id", *inputs[name].get("not_read", [])}
             assert not ignored & words, f"{node['name']} reads {ignored & words} of {name}, which is not compared"
             if inputs[name].get("attributes") is not None:
-                # the attributes a model reads are found in its own SQL (inputs_of_this_model), and only those
+                # the attributes a model reads are found in its own SQL (inputs_of), and only those
                 # listed are compared
                 assert name not in _words(used_macros), f"a macro of {node['name']} reads {name}"
                 uncompared = set(by_name[name]["columns"]) - set(inputs[name]["attributes"]) - {"child_key"}
@@ -88,7 +76,7 @@ def test_every_input_an_indicator_reads_is_compared_and_no_ignored_column_is_rea
 def test_a_months_run_rebuilds_the_periods_it_touches_and_equals_a_full_rebuild(
         short_landing: Path, data_dir: Path, tmp_path: Path) -> None:
     paths = DataPaths(data_dir)
-    _land_in_two(short_landing, paths.landing, later=False)
+    land_in_two(short_landing, paths.landing, later=False)
     assert main(["run"]) == 0
     warehouse = paths.warehouse
     with duckdb.connect(str(warehouse)) as con:
@@ -96,9 +84,15 @@ def test_a_months_run_rebuilds_the_periods_it_touches_and_equals_a_full_rebuild(
         # this quarter of ind_referrals is left alone.
         marked = con.execute("update ind_referrals set measure = -1 where period_type = ? and quarter_label = ?",
                              list(MARKED)).fetchone()[0]
-    assert marked > 0
+        # As if the last build had not reported this quarter: the month leaves its referrals alone, so only the
+        # reporting periods' being an input of every indicator model builds it again (the equality below).
+        forgotten = con.execute("delete from ind_referrals where period_type = ? and quarter_label = ?",
+                                list(FORGOTTEN)).fetchone()[0]
+        con.execute("delete from indicator_inputs_as_built where input_model = 'dim_reporting_periods' "
+                    "and row_key = ?", ["|".join(FORGOTTEN)])
+    assert marked > 0 and forgotten > 0
 
-    assert _land_in_two(short_landing, paths.landing, later=True)
+    assert land_in_two(short_landing, paths.landing, later=True)
     assert main(["run"]) == 0
     assert full_refresh_reason(paths, {"engine": "--target duckdb", "project": project_fingerprint()}) is None
     last_build = sorted(paths.dbt_runs.iterdir())[-1] / "run" / "children_data_warehouse" / "dbt_project"
@@ -135,5 +129,11 @@ def test_a_months_run_rebuilds_the_periods_it_touches_and_equals_a_full_rebuild(
             "select not inputs_changed from periods_for_indicator_units "
             "where input_model = 'fct_referrals' and period_type = ? and quarter_label = ?", list(MARKED)).fetchone()
         assert untouched == (True,), f"{MARKED} is no longer a quarter the last month leaves alone: choose another"
+        forgotten_changed = con.execute(
+            "select input_model, inputs_changed from periods_for_indicator_units "
+            "where input_model in ('fct_referrals', 'dim_reporting_periods') and period_type = ? and quarter_label = ?",
+            list(FORGOTTEN)).fetchall()
+        assert sorted(forgotten_changed) == [("dim_reporting_periods", True), ("fct_referrals", False)], (
+            f"{FORGOTTEN} is no longer a quarter only the reporting periods rebuild: choose another")
         assert con.execute("select count(*), count(*) filter (where measure = -1) from ind_referrals "
                            "where period_type = ? and quarter_label = ?", list(MARKED)).fetchone() == (marked, marked)

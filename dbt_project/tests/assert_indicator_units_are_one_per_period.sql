@@ -4,10 +4,21 @@
     broke this would be counted twice in a breakdown. (mart_service_performance takes each unit's largest values
     instead: a child looked after by two Trusts may have had three placements with one of them.) Written as
     distinct-then-group, not as count(distinct) over each column, which is six times slower at scale 10; and one
-    indicator at a time by compact keys, as the mart does (macros for_each_indicator, compact_key). -#}
+    indicator at a time by compact keys, as the mart does (macros for_each_indicator, compact_key). Only the periods
+    this run built (periods_rebuilt_by_run): a period left alone was tested when built. -#}
+-- depends_on: {{ ref('periods_for_indicator_units') }}
+{% set rebuilt = periods_rebuilt_by_run('mart_indicators') %}
 -- the units' view is read by name in each branch: DuckDB builds a common table expression read more than once
 -- whole, before any indicator's condition reaches it (README, "Built one indicator at a time")
 with
+{%- if rebuilt %}
+
+rebuilt_periods as (
+
+    {{ rebuilt }}
+
+),
+{%- endif %}
 
 combinations as (
 
@@ -17,6 +28,12 @@ combinations as (
             {{ compact_key('child_key') }} as child_id, age, numerator, denominator, measure
         from {{ ref('units_for_mart_indicators') }}
         where {{ only }}
+        {%- if rebuilt %}
+            and (indicator, period_type, quarter_label) in (
+                select rebuilt_periods.indicator, rebuilt_periods.period_type, rebuilt_periods.quarter_label
+                from rebuilt_periods
+            )
+        {%- endif %}
     {%- endcall %}
 
 )
