@@ -19,7 +19,7 @@ from orchestration.lib.settings import DataPaths
 
 MACROS = REPOSITORY / "dbt_project" / "macros" / "indicator_increments.sql"
 MARKED = ("quarter", "2023-Q1")  # a quarter of ind_referrals long before the last month: the test checks it is so
-FORGOTTEN = ("quarter", "2023-Q2")  # another, which the last build is made to have not reported
+FORGOTTEN = ("quarter", "2024-Q2")  # a later one, which the last build is made to have not reported
 
 
 def _indicator_inputs() -> dict[str, dict]:
@@ -96,8 +96,17 @@ def test_a_months_run_rebuilds_the_periods_it_touches_and_equals_a_full_rebuild(
     assert main(["run"]) == 0
     assert full_refresh_reason(paths, {"engine": "--target duckdb", "project": project_fingerprint()}) is None
     last_build = sorted(paths.dbt_runs.iterdir())[-1] / "run" / "children_data_warehouse" / "dbt_project"
-    ran = (last_build / "models" / "marts" / "indicators" / "ind_referrals.sql").read_text(encoding="utf-8")
-    assert "insert into" in ran and "create table" not in ran, "the month's build of ind_referrals was not incremental"
+    built_whole = {}
+    for ran_file in (last_build / "models" / "marts" / "indicators").glob("ind_*.sql"):
+        ran = ran_file.read_text(encoding="utf-8")
+        whole = re.search(r"create\s+table", ran) is not None
+        assert whole != ("insert into" in ran), f"{ran_file.name}: neither whole nor by period, or both"
+        built_whole[ran_file.stem] = whole
+    assert len(built_whole) > 40
+    assert not built_whole["ind_referrals"], "the month's build of ind_referrals was not incremental"
+    # A model whose month rebuilds at least half its periods is built whole (should_full_refresh): the generator's
+    # month changes the month of birth of children with events in its first months, which every period reads.
+    assert any(built_whole.values()), "no indicator model was built whole, though some rebuild every period"
 
     rebuilt = tmp_path / "rebuilt"
     shutil.copytree(data_dir, rebuilt)
@@ -125,6 +134,12 @@ def test_a_months_run_rebuilds_the_periods_it_touches_and_equals_a_full_rebuild(
             "select input_model, count(*) filter (where inputs_changed) from periods_for_indicator_units "
             "group by input_model").fetchall())
         assert changed["fct_referrals"] > 0, "the last month changed no period of referrals"
+        referrals_rebuilt, periods = con.execute(
+            "select count(distinct (period_type, quarter_label)) filter (where inputs_changed), "
+            "count(distinct (period_type, quarter_label)) from periods_for_indicator_units "
+            "where input_model in ('fct_referrals', 'dim_reporting_periods')").fetchone()
+        assert 0 < referrals_rebuilt * 2 < periods, (
+            f"the month rebuilds {referrals_rebuilt} of {periods} periods of referrals: the test needs fewer than half")
         untouched = con.execute(
             "select not inputs_changed from periods_for_indicator_units "
             "where input_model = 'fct_referrals' and period_type = ? and quarter_label = ?", list(MARKED)).fetchone()
