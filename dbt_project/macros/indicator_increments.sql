@@ -263,7 +263,11 @@
 {% macro clear_changed_periods() -%}
     {#- An incremental indicator model's pre-hook: its units of the periods it rebuilds go first, so that a period
         left with none has none, and so do those of a period no longer reported (the data's first month moved);
-        the run then appends the periods it built. -#}
+        the run then writes the periods it built. -#}
+    {{ return(adapter.dispatch('clear_changed_periods', 'children_data_warehouse')()) }}
+{%- endmacro %}
+
+{% macro default__clear_changed_periods() -%}
     {%- if is_incremental() -%}
         delete from {{ this }}
         where (period_type, quarter_label) in (
@@ -277,13 +281,32 @@
     {%- endif -%}
 {%- endmacro %}
 
+{% macro spark__clear_changed_periods() -%}
+    {#- Spark's Parquet tables take no delete: the periods' partitions are dropped, named one by one. -#}
+    {%- if is_incremental() and execute -%}
+        {%- set periods = ref('periods_for_indicator_units') -%}
+        {%- set emptied = run_query(
+            "select distinct candidates.period_type, candidates.quarter_label from " ~ periods ~ " as candidates "
+            ~ "where " ~ periods_rebuilt(model.unique_id, 'candidates')
+            ~ " union select distinct built.period_type, built.quarter_label from " ~ this ~ " as built "
+            ~ "left anti join " ~ periods ~ " as reported on built.period_type = reported.period_type "
+            ~ "and built.quarter_label = reported.quarter_label") -%}
+        {%- if emptied.rows | length > 0 -%}
+            alter table {{ this }} drop if exists
+            {%- for row in emptied.rows %}
+                partition (period_type = '{{ row[0] }}', quarter_label = '{{ row[1] }}'){{ ',' if not loop.last }}
+            {%- endfor %}
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
 {% macro periods_rebuilt_by_run(mart) -%}
     {#- The periods this run built for each indicator of a mart, as a query of (indicator, period_type,
-        quarter_label): on DuckDB, those periods_rebuilt gives each indicator's model, so that a test of the units
-        reads the month's, not every period's (49 s of scale 10's month before); none where the indicator models
-        are built whole (Spark) or nothing is known yet (parsing), when every unit is read. The units of a period
-        left alone passed when built: a run builds incrementally only after a build without a failure. So did those
-        of a period a model built whole (should_full_refresh) rebuilt with the inputs it was last built from. -#}
+        quarter_label): those periods_rebuilt gives each indicator's model, so that a test of the units reads the
+        month's, not every period's (49 s of scale 10's month before); none where the indicator models are built
+        as tables or nothing is known yet (parsing), when every unit is read. The units of a period left alone
+        passed when built: a run builds incrementally only after a build without a failure. So did those of a
+        period a model built whole (should_full_refresh) rebuilt with the inputs it was last built from. -#}
     {%- if not execute -%}
         {{ return(none) }}
     {%- endif -%}

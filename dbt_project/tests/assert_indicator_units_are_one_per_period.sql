@@ -26,12 +26,14 @@ combinations as (
         select distinct
             indicator, period_type, quarter_label, {{ compact_key('unit_key') }} as unit_id,
             {{ compact_key('child_key') }} as child_id, age, numerator, denominator, measure
-        from {{ ref('units_for_mart_indicators') }}
+        from {{ ref('units_for_mart_indicators') }} as units
         where {{ only }}
         {%- if rebuilt %}
-            and (indicator, period_type, quarter_label) in (
-                select rebuilt_periods.indicator, rebuilt_periods.period_type, rebuilt_periods.quarter_label
-                from rebuilt_periods
+            and exists (
+                select 1 from rebuilt_periods
+                where rebuilt_periods.indicator = units.indicator
+                    and rebuilt_periods.period_type = units.period_type
+                    and rebuilt_periods.quarter_label = units.quarter_label
             )
         {%- endif %}
     {%- endcall %}

@@ -28,16 +28,17 @@ RUN_FIELDS = ("run_id", "published_at", "created")
 
 @pytest.fixture(scope="module")
 def both_engines(small_landing: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """`cdw run` on each engine from the same submissions, twice (before and after the last month's workforce
-    files land, so that the second Spark build replaces partitions of the incremental models with `insert
-    overwrite` rather than building them whole), then `cdw extract` for one quarter; each engine's data root."""
+    """`cdw run` on each engine from the same submissions, twice (before and after the last month's files land,
+    so that the second build of each engine is incremental: Spark replaces the partitions of the incremental models
+    with `insert overwrite`, and the month completes a quarter, a new reporting period), then `cdw extract` for one
+    quarter; each engine's data root."""
     roots = {}
     for engine in ("duckdb", "spark"):
         root = tmp_path_factory.mktemp(engine) / "data"
         with demo_pipeline_env(root) as patch:
             patch.setenv("CDW_ENGINE", engine)
             for later in (False, True):
-                assert land_in_two(small_landing, root / "landing", later=later, feed="workforce")
+                assert land_in_two(small_landing, root / "landing", later=later)
                 assert main(["run"]) == 0, f"cdw run on {engine} failed"
             assert main(["extract", "--quarter", QUARTER]) == 0, f"cdw extract on {engine} failed"
         roots[engine] = root
@@ -50,8 +51,9 @@ def _last_dbt_run(root: Path) -> Path:
 
 def test_the_job_built_on_spark_and_ran_every_test(both_engines: dict[str, Path]) -> None:
     root = both_engines["spark"]
-    ran = [p.read_text() for p in (_last_dbt_run(root) / "run").rglob("fct_workforce_snapshots.sql")]
-    assert ran and "insert overwrite table" in ran[0], "the second Spark build did not replace partitions"
+    for model in ("fct_workforce_snapshots", "ind_referrals", "ind_looked_after"):
+        ran = [p.read_text() for p in (_last_dbt_run(root) / "run").rglob(f"{model}.sql")]
+        assert ran and "insert overwrite table" in ran[0], f"Spark's second build did not replace {model}'s partitions"
     assert any(spark_tables(DataPaths(root)).glob("mart_indicators/*.parquet")), "Spark wrote no mart"
     assert not (root / "warehouse" / "warehouse.duckdb").exists(), "the Spark run built a DuckDB warehouse"
     results = json.loads((_last_dbt_run(root) / "run_results.json").read_text())["results"]

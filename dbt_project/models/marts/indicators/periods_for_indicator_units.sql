@@ -1,7 +1,7 @@
 {#- Each reporting period for each model the indicator models read, marked with whether that model's rows changed
     on or before the period's end since the indicator models were last built (macros/indicator_increments.sql): an
     incremental run of an indicator model rebuilds the periods where one of the models it reads changed. -#}
-{{ config(materialized='table') }}
+{{ config(materialized='table', partition_by=none) }}
 {%- for name in indicator_inputs() %}
 -- depends_on: {{ ref(name) }}
 {%- endfor %}
