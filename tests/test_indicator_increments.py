@@ -104,8 +104,8 @@ def test_a_months_run_rebuilds_the_periods_it_touches_and_equals_a_full_rebuild(
         built_whole[ran_file.stem] = whole
     assert len(built_whole) > 40
     assert not built_whole["ind_referrals"], "the month's build of ind_referrals was not incremental"
-    # A model whose month rebuilds at least half its periods is built whole (should_full_refresh): the generator's
-    # month changes the month of birth of children with events in its first months, which every period reads.
+    # A model whose month rebuilds at least half its periods is built whole (should_full_refresh): in this set the
+    # last month changes Sure Start registrations from the first period on, so the models reading them rebuild all.
     assert any(built_whole.values()), "no indicator model was built whole, though some rebuild every period"
 
     rebuilt = tmp_path / "rebuilt"
