@@ -20,6 +20,8 @@ from orchestration.lib.settings import DataPaths
 MACROS = REPOSITORY / "dbt_project" / "macros" / "indicator_increments.sql"
 MARKED = ("quarter", "2023-Q1")  # a quarter of ind_referrals long before the last month: the test checks it is so
 FORGOTTEN = ("quarter", "2024-Q2")  # a later one, which the last build is made to have not reported
+MARKED_CELL = "median_days_to_decision"  # an indicator of mart_service_performance read from referrals alone
+NEWLY_RECEIVED = "lac_reviews"  # a feed the last build is made to have published as not received
 
 
 def _indicator_inputs() -> dict[str, dict]:
@@ -90,7 +92,17 @@ def test_a_months_run_rebuilds_the_periods_it_touches_and_equals_a_full_rebuild(
                                 list(FORGOTTEN)).fetchone()[0]
         con.execute("delete from indicator_inputs_as_built where input_model = 'dim_reporting_periods' "
                     "and row_key = ?", ["|".join(FORGOTTEN)])
-    assert marked > 0 and forgotten > 0
+        # The mart's cell of MARKED_CELL in that quarter is rebuilt only if its units were: marked, it must survive.
+        cell = con.execute("update mart_service_performance set provider_name = 'left alone' "
+                           "where indicator = ? and period_type = ? and quarter_label = ?",
+                           [MARKED_CELL, *MARKED]).fetchone()[0]
+        # As if the last build had not received a feed: its indicators' rows as the mart writes those of a feed not
+        # received. The month's records of that feed touch only its last periods; every period must be rebuilt.
+        unreceived = con.execute(
+            "update mart_service_performance set numerator = null, denominator = null, value = null, "
+            "availability = 'not_available' where indicator in (select indicator from ref_indicators "
+            "where source_feeds = ?)", [NEWLY_RECEIVED]).fetchone()[0]
+    assert marked > 0 and forgotten > 0 and cell > 0 and unreceived > cell
 
     assert land_in_two(short_landing, paths.landing, later=True)
     assert main(["run"]) == 0
@@ -107,6 +119,8 @@ def test_a_months_run_rebuilds_the_periods_it_touches_and_equals_a_full_rebuild(
     # A model whose month rebuilds at least half its periods is built whole (should_full_refresh): in this set the
     # last month changes Sure Start registrations from the first period on, so the models reading them rebuild all.
     assert any(built_whole.values()), "no indicator model was built whole, though some rebuild every period"
+    mart_run = (last_build / "models" / "marts" / "mart_service_performance.sql").read_text(encoding="utf-8")
+    assert mart_run.lstrip().startswith("delete from"), "mart_service_performance was not built by cells"
 
     rebuilt = tmp_path / "rebuilt"
     shutil.copytree(data_dir, rebuilt)
@@ -122,8 +136,9 @@ def test_a_months_run_rebuilds_the_periods_it_touches_and_equals_a_full_rebuild(
         assert len(tables) > 40
         differing = []
         for table in tables:
-            where = (f"where not (period_type = '{MARKED[0]}' and quarter_label = '{MARKED[1]}')"
-                     if table == "ind_referrals" else "")
+            where = {"ind_referrals": f"where not (period_type = '{MARKED[0]}' and quarter_label = '{MARKED[1]}')",
+                     "mart_service_performance": f"where not (indicator = '{MARKED_CELL}' and period_type = "
+                                                 f"'{MARKED[0]}' and quarter_label = '{MARKED[1]}')"}.get(table, "")
             difference = compare_relations(con, table, f"(select * from warehouse.main.{table} {where})",
                                            f"(select * from rebuilt.main.{table} {where})")
             if not difference.agrees:
@@ -152,3 +167,5 @@ def test_a_months_run_rebuilds_the_periods_it_touches_and_equals_a_full_rebuild(
             f"{FORGOTTEN} is no longer a quarter only the reporting periods rebuild: choose another")
         assert con.execute("select count(*), count(*) filter (where measure = -1) from ind_referrals "
                            "where period_type = ? and quarter_label = ?", list(MARKED)).fetchone() == (marked, marked)
+        assert con.execute("select count(*) from mart_service_performance where provider_name = 'left alone'"
+                           ).fetchone()[0] == cell, f"the month rebuilt the cell of {MARKED_CELL} in {MARKED}"

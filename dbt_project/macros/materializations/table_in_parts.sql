@@ -12,7 +12,11 @@
     any value not listed (`not in`) ran the whole query at once again, and ran out of memory at scale 30.
     So `parts` must list every value the column can take, and the model must say why it does (for the marts, the
     catalogue gives both the parts and every row: test assert_partwise_marts_cover_their_catalogue).
-    Configs: parts_column (a column of the model), parts (its values). -#}
+    Configs: parts_column (a column of the model), parts (its values).
+
+    A mart of the catalogue (parts_column indicator) already built is built again only in the cells this run
+    changes (macros/mart_increments.sql): those rows are deleted, with those of periods no longer reported, and each
+    indicator with a changed cell is inserted again, its query (the model's SQL) reading only those cells. -#}
 
 {% macro partwise_table() -%}
     {#- The materialization of a table built in parts: table_in_parts where the engine gains from it. -#}
@@ -44,6 +48,10 @@
 
     {%- set existing_relation = load_cached_relation(this) -%}
     {%- set target_relation = this.incorporate(type='table') -%}
+    {%- set cells = mart_cells_rebuilt() -%}
+    {%- if cells is not none -%}
+        {{ return(table_in_parts_by_cells(target_relation, whole, parts, cells)) }}
+    {%- endif -%}
     {%- set intermediate_relation = make_intermediate_relation(target_relation) -%}
     {%- set backup_relation = make_backup_relation(
         target_relation, 'table' if existing_relation is none else existing_relation.type
@@ -76,3 +84,37 @@
 
     {{ return({'relations': [target_relation]}) }}
 {% endmaterialization %}
+
+{% macro table_in_parts_by_cells(target_relation, whole, parts, cells) -%}
+    {#- table_in_parts where the mart is built already: the cells this run changes (macro mart_cells_query) are worked
+        out once into ``cells``, which the model's query reads; their rows, and those of periods no longer reported,
+        are deleted; each indicator with a changed cell is inserted again. -#}
+    {%- if config.require('parts_column') != 'indicator' -%}
+        {{ exceptions.raise_compiler_error(model.name ~ ": only a mart of indicators is built by cells") }}
+    {%- endif -%}
+    {{ adapter.drop_relation(cells) }}
+    {% call statement('cells') -%}
+        {{ create_table_as(False, cells, mart_cells_query()) }}
+    {%- endcall %}
+    {%- set changed = run_query('select distinct indicator from ' ~ cells).columns[0].values() | map('string') | list -%}
+    {{ run_hooks(pre_hooks, inside_transaction=False) }}
+    {{ run_hooks(pre_hooks, inside_transaction=True) }}
+    {% call statement('main') -%}
+        delete from {{ target_relation }}
+        where {{ in_mart_cells(cells) }}
+            or (period_type, quarter_label) not in (
+                select reported.period_type, reported.quarter_label from {{ ref('dim_reporting_periods') }} as reported
+            )
+    {%- endcall %}
+    {%- for part in parts if part in changed %}
+        {% call statement('part_' ~ loop.index) -%}
+            insert into {{ target_relation }} {{ whole ~ 'indicator = ' ~ sql_string(part) }}
+        {%- endcall %}
+    {%- endfor %}
+    {{ run_hooks(post_hooks, inside_transaction=True) }}
+    {% do persist_docs(target_relation, model) %}
+    {{ adapter.commit() }}
+    {{ adapter.drop_relation(cells) }}
+    {{ run_hooks(post_hooks, inside_transaction=False) }}
+    {{ return({'relations': [target_relation]}) }}
+{%- endmacro %}

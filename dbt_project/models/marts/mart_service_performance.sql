@@ -9,11 +9,17 @@
     all their hash tables at once and filled the disk at scale 30 (README, "Figures"). So that the indicator reaches
     the units, every unit's key here is grouped with its indicator, and the units' relation is read by name in each
     place, not through a common table expression read twice, which DuckDB would build whole. -#}
+{#- Built again, once built, only in the cells (indicator and period) the run changes (macros/mart_increments.sql):
+    then the units, and the matrix they are set in, are read only in those cells. The rows of an indicator not
+    received are those with neither numerator nor denominator (the last select below). -#}
 {{ config(
     materialized=partwise_table(), parts_column='indicator',
-    parts=catalogue_indicators()['mart_service_performance']
+    parts=catalogue_indicators()['mart_service_performance'],
+    not_received_rows='numerator is null and denominator is null'
 ) }}
+-- depends_on: {{ ref('periods_for_indicator_units') }}
 {%- set period = 'indicator, period_type, quarter_label' %}
+{%- set rebuilt = mart_cells_rebuilt() %}
 with
 
 -- each unit once per provider and once for Northern Ireland, by its compact key (macro compact_key)
@@ -23,6 +29,9 @@ by_provider as (
         {{ period }}, provider_code, {{ compact_key('unit_key') }} as unit_id, max(numerator) as numerator,
         max(denominator) as denominator, max(measure) as measure
     from {{ ref('units_for_mart_service_performance') }}
+    {%- if rebuilt %}
+        where {{ in_mart_cells(rebuilt) }}
+    {%- endif %}
     group by {{ period }}, provider_code, {{ compact_key('unit_key') }}
 
 ),
@@ -33,6 +42,9 @@ for_ni as (
         {{ period }}, 'N92000002' as area_code, {{ compact_key('unit_key') }} as unit_id,
         max(numerator) as numerator, max(denominator) as denominator, max(measure) as measure
     from {{ ref('units_for_mart_service_performance') }}
+    {%- if rebuilt %}
+        where {{ in_mart_cells(rebuilt) }}
+    {%- endif %}
     group by {{ period }}, {{ compact_key('unit_key') }}
 
 ),
@@ -56,7 +68,10 @@ aggregated as (
 
 matrix as (
 
-    {{ indicator_matrix('mart_service_performance') }}
+    select * from ({{ indicator_matrix('mart_service_performance') }}) as catalogue_cells
+    {%- if rebuilt %}
+        where {{ in_mart_cells(rebuilt, 'catalogue_cells.') }}
+    {%- endif %}
 
 ),
 
