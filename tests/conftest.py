@@ -81,6 +81,18 @@ def land_and_accept(paths: DataPaths, files: dict[str, str]) -> None:
         lifecycle.accept(submission)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep each module's tests on one worker when `make test` runs them on two (pytest-xdist, ``--dist
+    loadgroup``), so that a module's fixtures are built once; and every module that reads the end-to-end run
+    (``pipeline``) on the same worker, so that its two runs of the pipeline are made once, not once per worker."""
+    def module(item: pytest.Item) -> str:
+        return item.nodeid.split("::", 1)[0]
+
+    reads_pipeline = {module(item) for item in items if "pipeline" in getattr(item, "fixturenames", ())}
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group("pipeline" if module(item) in reads_pipeline else module(item)))
+
+
 @pytest.fixture(scope="session")
 def small_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Two years of every provider's submissions at scale 0.01 (written once per test session)."""
