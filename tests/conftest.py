@@ -21,6 +21,11 @@ from orchestration.lib.registry import Registry
 from orchestration.lib.settings import DataPaths
 from sources.generator import generate
 
+# pyspark, which Great Expectations imports, ends a process whose __main__ has neither a spec nor a file, taking it
+# for a doctest run: a pytest-xdist worker's __main__ is such a module. Given a file, the workers run the tests.
+if getattr(sys.modules["__main__"], "__spec__", None) is None and not hasattr(sys.modules["__main__"], "__file__"):
+    sys.modules["__main__"].__file__ = "<pytest-xdist worker>"
+
 SMALL_SEED = 11
 REPOSITORY = Path(__file__).resolve().parents[1]
 DBT = str(Path(sys.executable).with_name("dbt"))

@@ -159,6 +159,12 @@ def test_a_months_run_rebuilds_the_periods_it_touches_and_equals_a_full_rebuild(
             "select not inputs_changed from periods_for_indicator_units "
             "where input_model = 'fct_referrals' and period_type = ? and quarter_label = ?", list(MARKED)).fetchone()
         assert untouched == (True,), f"{MARKED} is no longer a quarter the last month leaves alone: choose another"
+        untouched = con.execute(
+            "select not inputs_changed from periods_for_indicator_units "
+            "where input_model = ? and period_type = ? and quarter_label = ?", [f"fct_{NEWLY_RECEIVED}", *MARKED]
+        ).fetchone()
+        assert untouched == (True,), (
+            f"the last month's {NEWLY_RECEIVED} touch {MARKED}: only its receipt should rebuild it, choose another")
         forgotten_changed = con.execute(
             "select input_model, inputs_changed from periods_for_indicator_units "
             "where input_model in ('fct_referrals', 'dim_reporting_periods') and period_type = ? and quarter_label = ?",
