@@ -40,10 +40,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check orchestration sources tests bench dbt_project/lint_context
 	$(BIN)/sqlfluff lint dbt_project/models dbt_project/tests --disable-progress-bar
 
-# Lint, unit tests, and an end-to-end run at scale 0.01 (which runs dbt build on that data). On two workers
-# (pytest-xdist), a module's tests together, and the modules reading the end-to-end run together (tests/conftest.py).
+# Lint, unit tests, and an end-to-end run at scale 0.01 (which runs dbt build on that data).
 test: lint
-	$(BIN)/pytest -n 2 --dist loadgroup --durations=15
+	$(BIN)/pytest --durations=15
 
 # The scale-out engine: `cdw run` and `cdw extract` at scale 0.01 on DuckDB and with CDW_ENGINE=spark (local Spark,
 # Java 17) from the same submissions; every table, the published databases and the extract's four files compared

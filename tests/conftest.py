@@ -21,11 +21,6 @@ from orchestration.lib.registry import Registry
 from orchestration.lib.settings import DataPaths
 from sources.generator import generate
 
-# pyspark, which Great Expectations imports, ends a process whose __main__ has neither a spec nor a file, taking it
-# for a doctest run: a pytest-xdist worker's __main__ is such a module. Given a file, the workers run the tests.
-if getattr(sys.modules["__main__"], "__spec__", None) is None and not hasattr(sys.modules["__main__"], "__file__"):
-    sys.modules["__main__"].__file__ = "<pytest-xdist worker>"
-
 SMALL_SEED = 11
 REPOSITORY = Path(__file__).resolve().parents[1]
 DBT = str(Path(sys.executable).with_name("dbt"))
@@ -84,18 +79,6 @@ def land_and_accept(paths: DataPaths, files: dict[str, str]) -> None:
     assert len(pending) == len(files), [(s.file_name, s.status, s.reasons) for s in registry.all()]
     for submission in pending:
         lifecycle.accept(submission)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Keep each module's tests on one worker when `make test` runs them on two (pytest-xdist, ``--dist
-    loadgroup``), so that a module's fixtures are built once; and every module that reads the end-to-end run
-    (``pipeline``) on the same worker, so that its two runs of the pipeline are made once, not once per worker."""
-    def module(item: pytest.Item) -> str:
-        return item.nodeid.split("::", 1)[0]
-
-    reads_pipeline = {module(item) for item in items if "pipeline" in getattr(item, "fixturenames", ())}
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group("pipeline" if module(item) in reads_pipeline else module(item)))
 
 
 @pytest.fixture(scope="session")
