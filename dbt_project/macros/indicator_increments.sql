@@ -275,10 +275,17 @@
             from {{ ref('periods_for_indicator_units') }} as candidates
             where {{ periods_rebuilt(model.unique_id, 'candidates') }}
         )
-        or (period_type, quarter_label) not in (
-            select period_type, quarter_label from {{ ref('periods_for_indicator_units') }}
-        )
+        or {{ period_no_longer_reported() }}
     {%- endif -%}
+{%- endmacro %}
+
+{% macro period_no_longer_reported() -%}
+    {#- The condition that a row built before is of a reporting period no longer reported (the data's first month
+        moved on), for a delete from an indicator model or a mart built by period. -#}
+    (period_type, quarter_label) not in (
+        select reported.period_type, reported.quarter_label
+        from {{ ref('periods_for_indicator_units') }} as reported
+    )
 {%- endmacro %}
 
 {% macro spark__clear_changed_periods() -%}
@@ -307,17 +314,10 @@
         as tables or nothing is known yet (parsing), when every unit is read. The units of a period left alone
         passed when built: a run builds incrementally only after a build without a failure. So did those of a
         period a model built whole (should_full_refresh) rebuilt with the inputs it was last built from. -#}
-    {%- if not execute -%}
+    {%- if not indicator_models_incremental(mart) -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set models = indicator_models()[mart] -%}
-    {%- set nodes = {} -%}
-    {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.name in models -%}
-        {%- do nodes.update({node.name: node}) -%}
-    {%- endfor -%}
-    {%- if nodes.values() | selectattr('config.materialized', 'ne', 'incremental') | list -%}
-        {{ return(none) }}
-    {%- endif -%}
+    {%- set nodes = indicator_model_nodes(mart) -%}
     {%- set branches = [] -%}
     {%- for indicator in catalogue_indicators()[mart] -%}
         {%- set name = 'ind_' ~ indicator -%}
@@ -330,6 +330,26 @@
                                ~ " as candidates where " ~ periods_rebuilt(nodes[name].unique_id, 'candidates')) -%}
     {%- endfor -%}
     {{ return(branches | join('\nunion all\n')) }}
+{%- endmacro %}
+
+{% macro indicator_model_nodes(mart) -%}
+    {#- The graph's nodes of the indicator models of a mart, by name. -#}
+    {%- set models = indicator_models()[mart] -%}
+    {%- set nodes = {} -%}
+    {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.name in models -%}
+        {%- do nodes.update({node.name: node}) -%}
+    {%- endfor -%}
+    {{ return(nodes) }}
+{%- endmacro %}
+
+{% macro indicator_models_incremental(mart) -%}
+    {#- Whether every indicator model of a mart is incremental, so that a run knows the periods each rebuilt (false
+        while parsing, when nothing is known yet). -#}
+    {%- if not execute -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {{ return(not (indicator_model_nodes(mart).values() | selectattr('config.materialized', 'ne', 'incremental')
+                   | list)) }}
 {%- endmacro %}
 
 {% macro indicator_inputs_as_built() -%}

@@ -5,13 +5,14 @@
 {% macro mart_cells_rebuilt() -%}
     {#- The table of the cells (indicator, period_type, quarter_label) this run rebuilds in this mart, or none when
         the mart is built whole: on an engine that builds it as one table (partwise_table), when it is not built yet
-        or is built in full (should_full_refresh), and when the indicator models' periods are not known
-        (periods_rebuilt_by_run). The model's SQL reads the table; the materialization fills it first. -#}
+        or is built in full (should_full_refresh), and when the indicator models' periods are not known (they are
+        not all incremental: indicator_models_incremental). The model's SQL reads the table; the materialization
+        fills it first. -#}
     {%- if not execute or config.get('materialized') != 'table_in_parts' or should_full_refresh() -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set built = adapter.get_relation(database=this.database, schema=this.schema, identifier=this.identifier) -%}
-    {%- if built is none or built.type != 'table' or periods_rebuilt_by_run(model.name) is none -%}
+    {%- if built is none or built.type != 'table' or not indicator_models_incremental(model.name) -%}
         {{ return(none) }}
     {%- endif -%}
     {{ return(this.incorporate(path={'identifier': this.identifier ~ '__cells_rebuilt'}, type='table')) }}

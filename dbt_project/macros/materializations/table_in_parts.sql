@@ -43,15 +43,15 @@
         {{ exceptions.raise_compiler_error(model.name ~ ": table_in_parts needs at least one value in parts") }}
     {%- endif -%}
     {%- set whole = 'select * from (\n' ~ compiled_code ~ '\n) as whole where ' -%}
-    {%- set literals = [] -%}
-    {%- for part in parts %}{% do literals.append(sql_string(part)) %}{% endfor -%}
-
-    {%- set existing_relation = load_cached_relation(this) -%}
     {%- set target_relation = this.incorporate(type='table') -%}
     {%- set cells = mart_cells_rebuilt() -%}
     {%- if cells is not none -%}
         {{ return(table_in_parts_by_cells(target_relation, whole, parts, cells)) }}
     {%- endif -%}
+    {%- set literals = [] -%}
+    {%- for part in parts %}{% do literals.append(sql_string(part)) %}{% endfor -%}
+
+    {%- set existing_relation = load_cached_relation(this) -%}
     {%- set intermediate_relation = make_intermediate_relation(target_relation) -%}
     {%- set backup_relation = make_backup_relation(
         target_relation, 'table' if existing_relation is none else existing_relation.type
@@ -75,15 +75,19 @@
         {{ adapter.rename_relation(existing_relation, backup_relation) }}
     {% endif %}
     {{ adapter.rename_relation(intermediate_relation, target_relation) }}
+    {{ return(table_in_parts_finish(target_relation, backup_relation)) }}
+{% endmaterialization %}
 
+{% macro table_in_parts_finish(target_relation, dropped_after_commit) -%}
+    {#- The end of table_in_parts, built whole or by cells: the post-hooks, the docs, the commit, and then the
+        relation that only served the build (the backup of the table replaced, or the cells rebuilt) dropped. -#}
     {{ run_hooks(post_hooks, inside_transaction=True) }}
     {% do persist_docs(target_relation, model) %}
     {{ adapter.commit() }}
-    {{ drop_relation_if_exists(backup_relation) }}
+    {{ drop_relation_if_exists(dropped_after_commit) }}
     {{ run_hooks(post_hooks, inside_transaction=False) }}
-
     {{ return({'relations': [target_relation]}) }}
-{% endmaterialization %}
+{%- endmacro %}
 
 {% macro table_in_parts_by_cells(target_relation, whole, parts, cells) -%}
     {#- table_in_parts where the mart is built already: the cells this run changes (macro mart_cells_query) are worked
@@ -101,20 +105,12 @@
     {{ run_hooks(pre_hooks, inside_transaction=True) }}
     {% call statement('main') -%}
         delete from {{ target_relation }}
-        where {{ in_mart_cells(cells) }}
-            or (period_type, quarter_label) not in (
-                select reported.period_type, reported.quarter_label from {{ ref('dim_reporting_periods') }} as reported
-            )
+        where {{ in_mart_cells(cells) }} or {{ period_no_longer_reported() }}
     {%- endcall %}
     {%- for part in parts if part in changed %}
         {% call statement('part_' ~ loop.index) -%}
             insert into {{ target_relation }} {{ whole ~ 'indicator = ' ~ sql_string(part) }}
         {%- endcall %}
     {%- endfor %}
-    {{ run_hooks(post_hooks, inside_transaction=True) }}
-    {% do persist_docs(target_relation, model) %}
-    {{ adapter.commit() }}
-    {{ adapter.drop_relation(cells) }}
-    {{ run_hooks(post_hooks, inside_transaction=False) }}
-    {{ return({'relations': [target_relation]}) }}
+    {{ return(table_in_parts_finish(target_relation, cells)) }}
 {%- endmacro %}
