@@ -31,6 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import month_churn
 from bench.floor import run_floor
 from orchestration.lib.quarters import quarter_bounds, quarter_just_ended
 from orchestration.lib.registry import Registry
@@ -248,7 +249,10 @@ def measure(args: argparse.Namespace, folder: Path, extra: str, quarter: str) ->
 
 def measure_month(generated: Path, root: Path, cutoff: str, extra: str, env: dict[str, str], logs: Path,
                   run: Timed) -> Timed:
-    """Land the month after and time the run that takes it in, against the full run."""
+    """Land the month after and time the run that takes it in, against the full run; then say what the month
+    changed in mart_indicators through children's characteristics (bench/month_churn.py, outside the timing)."""
+    warehouse, before = root / "warehouse" / "warehouse.duckdb", logs / "before_the_month"
+    month_churn.snapshot(warehouse, before)
     more = land(generated, root / "landing", before=None, after=cutoff, monthly_only=True)
     increment = timed([CDW, "run"], env, logs / "increment.log")
     if increment.returncode != 0:
@@ -258,6 +262,8 @@ def measure_month(generated: Path, root: Path, cutoff: str, extra: str, env: dic
         f"(ingest {parts[0]}s, gate {parts[1]}s, dbt {parts[2]}s, publish {parts[3]}s) = "
         f"{increment.seconds / run.seconds:.2f} of the full run")
     say(f"    the month's cdw run {increment.peak_text()}")
+    say(f"    {month_churn.compare(warehouse, before).describe()}")
+    shutil.rmtree(before, ignore_errors=True)
     return increment
 
 
