@@ -7,7 +7,8 @@ Generates 25 months of synthetic submissions into a temporary data root. Lands t
 times `cdw run` (ingest, gate, dbt, publish: the stage times come from the run's own events) and `cdw extract`,
 each in its own process, sampling the memory of the process and its children together; times the DuckDB floor
 (bench/floor.py) on the same landing files and prints the ratio; then, up to scale 10, lands the 25th month and
-times the incremental `cdw run` (at scale 30 the question is whether the run completes, and under what memory).
+times the incremental `cdw run` (at scale 30 the question is whether the run completes, and under what memory),
+and says how many of mart_indicators' cells the month touched through children's characteristics (month_churn).
 Prints each figure as it is measured, and against each target of its scale (the ``MAX_`` constants) whether it
 is met; asserts nothing. A `cdw run` that fails (out of memory at scale 30, say) is reported with its time and
 peak memory, its targets as not met, and the benchmark exits 1.
