@@ -14,6 +14,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.lib.sql_text import literal
+
 # what mart_indicators reads of dim_children (its CTEs described and own_breakdown_cells; a test holds the list)
 CHARACTERISTICS = ("sex", "religion", "ethnicity", "disability", "deprivation_quintile", "lgd_code",
                    "trust_of_residence")
@@ -31,20 +33,16 @@ class Churn:
                 f"units lie in {self.cells_touched:,} of mart_indicators' {self.cells:,} cells (indicator and period)")
 
 
-def _literal(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
-
-
 def snapshot(warehouse: Path, folder: Path) -> None:
     """Write each child's characteristics and the cells each child has units in, as Parquet, straight from
     DuckDB (at scale 10 they would not fit well in this process's memory beside the run being measured)."""
     folder.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         con.execute(f"copy (select child_key, {', '.join(CHARACTERISTICS)} from dim_children) "
-                    f"to {_literal(folder / 'children.parquet')} (format parquet)")
+                    f"to {literal(str(folder / 'children.parquet'))} (format parquet)")
         con.execute("copy (select distinct indicator, period_type, quarter_label, child_key "
                     "from units_for_mart_indicators) "
-                    f"to {_literal(folder / 'cells.parquet')} (format parquet)")
+                    f"to {literal(str(folder / 'cells.parquet'))} (format parquet)")
 
 
 def compare(warehouse: Path, before: Path) -> Churn:
@@ -54,7 +52,7 @@ def compare(warehouse: Path, before: Path) -> Churn:
         con.execute(f"""
             create temp table changed as
             select b.child_key
-            from read_parquet({_literal(before / 'children.parquet')}) as b
+            from read_parquet({literal(str(before / 'children.parquet'))}) as b
             join dim_children as a on a.child_key = b.child_key
             where {differs}""")
         children = con.execute("select count(*) from dim_children").fetchone()[0]
@@ -66,7 +64,7 @@ def compare(warehouse: Path, before: Path) -> Churn:
                 select indicator, period_type, quarter_label from units_for_mart_indicators
                 where child_key in (select child_key from changed)
                 union
-                select indicator, period_type, quarter_label from read_parquet({_literal(before / 'cells.parquet')})
+                select indicator, period_type, quarter_label from read_parquet({literal(str(before / 'cells.parquet'))})
                 where child_key in (select child_key from changed)
             ) as touched""").fetchone()[0]
     return Churn(children, changed, cells, touched)
