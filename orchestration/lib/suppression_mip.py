@@ -54,7 +54,7 @@ def highs_model(width: int, rows: Sequence[Relation], integer: bool = False, cos
         lp.integrality_ = [highspy.HighsVarType.kInteger] * width
     else:  # re-solved many times with one cost changed: the primal simplex from the last basis, no presolve,
         highs.setOptionValue("presolve", "off")  # is several times faster than HiGHS's default choice
-        highs.setOptionValue("simplex_strategy", 4)
+        highs.setOptionValue("simplex_strategy", 4)  # the primal simplex
     highs.passModel(lp)
     return highs
 
