@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 import highspy
 import numpy as np
 
-from orchestration.lib.suppression_mip import PatternProblem, Relation, highs_model
+from orchestration.lib.suppression_mip import DUAL_SIMPLEX, PRIMAL_SIMPLEX, PatternProblem, Relation, highs_model
 
 SUPPRESSED, TRUE_ZERO, NOT_APPLICABLE, NOT_AVAILABLE = "c", "0", "z", "x"
 SYMBOLS = {
@@ -54,9 +54,8 @@ TOTAL = "total"
 TOLERANCE = 1e-6
 # the optimal pattern of one table: at most so many seconds and rounds of cuts, before the heuristic repairs it
 OPTIMAL_TIME_LIMIT, OPTIMAL_ROUNDS = 20.0, 6
-# the audit's rounds of pushing the pending cells together, before each is solved alone; HiGHS's simplex strategies
+# the audit's rounds of pushing the pending cells together, before each is solved alone
 PUSH_ROUNDS = 3
-DUAL_SIMPLEX, PRIMAL_SIMPLEX = 1, 4
 
 # a cell of a count table: (geographic_level, area_code, breakdown, breakdown_value)
 Key = tuple[str, str, str, str]

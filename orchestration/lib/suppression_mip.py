@@ -21,6 +21,7 @@ import numpy as np
 from scipy.sparse import csc_matrix
 
 PREFERRED_SHARE = 0.5
+DUAL_SIMPLEX, PRIMAL_SIMPLEX = 1, 4  # HiGHS's simplex_strategy values
 # a linear relation over variables: ({variable: coefficient}, lower bound, upper bound)
 Relation = tuple[dict[int, float], float, float]
 
@@ -54,7 +55,7 @@ def highs_model(width: int, rows: Sequence[Relation], integer: bool = False, cos
         lp.integrality_ = [highspy.HighsVarType.kInteger] * width
     else:  # re-solved many times with one cost changed: the primal simplex from the last basis, no presolve,
         highs.setOptionValue("presolve", "off")  # is several times faster than HiGHS's default choice
-        highs.setOptionValue("simplex_strategy", 4)  # the primal simplex
+        highs.setOptionValue("simplex_strategy", PRIMAL_SIMPLEX)
     highs.passModel(lp)
     return highs
 
