@@ -176,3 +176,26 @@ def test_dbt_runs_without_an_adapter_handle_in_this_process() -> None:
     resource = dbt_resource()
     assert isinstance(resource, WarehouseDbtCli)
     assert resource._initialize_dbt_core_adapter(["build"]) is None
+
+
+def test_dbt_s_version_is_the_installed_one_without_running_dbt_to_ask(monkeypatch) -> None:
+    """dagster-dbt asks ``dbt --version`` (a second dbt process) before each command; the override answers from
+    the installed dbt-core, which must be what the executable the pipeline runs says. The override must name what
+    dagster-dbt reads, or it would silently stop saving the process."""
+    import re
+    import subprocess
+
+    import dagster_dbt.core.resource as dbt_core_resource
+    from dagster_dbt import DbtCliResource
+
+    from orchestration.defs.dbt import DBT_EXECUTABLE, dbt_resource
+
+    assert "_cli_version" in vars(DbtCliResource)
+    printed = subprocess.run([DBT_EXECUTABLE, "--version"], capture_output=True, text=True, check=True).stdout
+    resource = dbt_resource()
+
+    def no_subprocess(*args, **kwargs):
+        raise AssertionError(f"dbt was run to ask its version: {args}")
+
+    monkeypatch.setattr(dbt_core_resource, "check_output", no_subprocess)
+    assert str(resource._cli_version) == re.search(r"installed:\s+(\S+)", printed).group(1)
