@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 import math
+import time
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from orchestration.lib import disclosure
+from orchestration.lib import disclosure, suppression_mip
 from orchestration.lib.disclosure import CountTable, Row
 
 NI = ("NI", "N92000002")
@@ -160,9 +163,32 @@ def test_the_optimal_pattern_hides_fewer_cells_than_the_greedy_one_and_both_pass
     assert len(optimal) == 4 and len(greedy) == 7
 
 
-def test_past_its_time_limit_the_optimal_method_falls_back_to_the_greedy_one() -> None:
+def test_after_its_rounds_the_optimal_method_falls_back_to_the_greedy_one() -> None:
     table = two_way([[3, 6, 8], [20, 30, 30], [3, 30, 9]])
-    assert disclosure.protect(table, time_limit=0) == disclosure.protect(table, method="greedy")
+    assert disclosure.protect(table, rounds=0) == disclosure.protect(table, method="greedy")
+
+
+def test_the_pattern_does_not_depend_on_the_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same table gives the same pattern on a machine however slow or busy: here every reading of the clock
+    is 1,000 s after the last, and the optimal pattern is still chosen (a wall-clock limit would have given the
+    greedy one)."""
+    table = two_way([[3, 6, 8], [20, 30, 30], [3, 30, 9]])
+    expected = disclosure.protect(table)
+    clock = itertools.count(start=0.0, step=1000.0)
+    for name in ("monotonic", "perf_counter", "time"):
+        monkeypatch.setattr(time, name, lambda: next(clock))
+    assert disclosure.protect(table) == expected
+    assert len(expected) == 4 and expected != disclosure.protect(table, method="greedy")
+
+
+def test_a_program_stopped_by_the_safety_time_limit_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The safety net is a time limit, so a program it stops would make the pattern depend on the machine: the
+    extract says so, and the heuristic still protects the table."""
+    table = two_way([[3, 6, 8], [20, 30, 30], [3, 30, 9]])
+    monkeypatch.setattr(suppression_mip, "SAFETY_TIME_LIMIT", 0.0)
+    with pytest.warns(suppression_mip.TimedOutPattern, match="depends on this machine's speed"):
+        hidden = disclosure.protect(table)
+    assert hidden == disclosure.protect(table, method="greedy")
 
 
 def _bounds_alone(width: int, rows: list, i: int) -> tuple[float, float]:

@@ -9,8 +9,9 @@ and the Trusts, and the LGDs, add up to Northern Ireland.
 - Primary suppression hides every count from 1 to 4.
 - Secondary suppression chooses the cheapest further cells such that no hidden
   cell stands alone in any of the table's sums (a mixed-integer program,
-  ``suppression_mip``), adding a cut for whatever the audit still finds; past a
-  time limit the greedy heuristic repairs the pattern instead.
+  ``suppression_mip``), adding a cut for whatever the audit still finds; after
+  a fixed number of rounds the greedy heuristic repairs the pattern instead (a
+  limit of work, not of time: the pattern depends on the data alone).
 - The audit is independent of the heuristics: a linear program (HiGHS)
   bounds each hidden cell by everything published and every
   sum. A hidden count that can be worked out exactly, or a small count that
@@ -24,7 +25,6 @@ suppressed, ``0`` a true zero, ``z`` cannot exist, ``x`` not available.
 from __future__ import annotations
 
 import math
-import time
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
@@ -52,8 +52,9 @@ NI_LEVEL = "NI"
 SUB_LEVELS = ("TRUST", "LGD")
 TOTAL = "total"
 TOLERANCE = 1e-6
-# the optimal pattern of one table: at most so many seconds and rounds of cuts, before the heuristic repairs it
-OPTIMAL_TIME_LIMIT, OPTIMAL_ROUNDS = 20.0, 6
+# the optimal pattern of one table: at most so many rounds of cuts, before the heuristic repairs it (each round's
+# integer program is limited by its branch-and-bound nodes, suppression_mip.NODE_LIMIT: no limit is one of time)
+OPTIMAL_ROUNDS = 6
 # the audit's rounds of pushing the pending cells together, before each is solved alone
 PUSH_ROUNDS = 3
 
@@ -316,12 +317,12 @@ def _exposed(values: list[float], rows: list[Relation], strict: list[bool]) -> l
 
 
 def protect(table: CountTable, extra_hidden: Iterable[Key] = (), max_repairs: int = 200,
-            released: Iterable[Key] = (), method: str = "optimal", time_limit: float = OPTIMAL_TIME_LIMIT,
+            released: Iterable[Key] = (), method: str = "optimal", rounds: int = OPTIMAL_ROUNDS,
             unpublished: Collection[Key] = frozenset(), preferred: Collection[Key] = frozenset()) -> set[Key]:
     """The cells to hide: small counts, their complements, and whatever the audit still finds exposed.
 
     ``method`` "optimal" chooses the complements by mixed-integer programming (``suppression_mip``), adding a
-    cut for every cell the audit finds exposed, for up to ``time_limit`` seconds; past it, or with "greedy",
+    cut for every cell the audit finds exposed, for up to ``rounds`` rounds; past them, or with "greedy",
     the greedy heuristic hides the smallest partner in each sum and then repairs what the audit finds.
     ``released`` cells were shown before (in an earlier release to the same recipient): they are facts the
     reader holds, never hidden now, and only other cells may be hidden to protect what they give away.
@@ -336,7 +337,7 @@ def protect(table: CountTable, extra_hidden: Iterable[Key] = (), max_repairs: in
     relations = table.sums()
     audited: dict[tuple, list[Finding]] = {}
     if method == "optimal":
-        pattern, hidden = _optimal(table, required, relations, shown_before, time_limit, audited, unpublished,
+        pattern, hidden = _optimal(table, required, relations, shown_before, rounds, audited, unpublished,
                                    preferred)
         if pattern is not None:
             return pattern
@@ -345,7 +346,7 @@ def protect(table: CountTable, extra_hidden: Iterable[Key] = (), max_repairs: in
         shown_before |= known
         hidden = set(required)
         if method == "optimal":
-            pattern, hidden = _optimal(table, required, relations, shown_before, time_limit, audited, unpublished,
+            pattern, hidden = _optimal(table, required, relations, shown_before, rounds, audited, unpublished,
                                        preferred)
             if pattern is not None:
                 return pattern
@@ -377,11 +378,10 @@ def worked_out(table: CountTable, required: set[Key], released: set[Key], unpubl
 
 
 def _optimal(table: CountTable, hidden: set[Key], relations: list[tuple[Key, list[Key]]], shown_before: set[Key],
-             time_limit: float, audited: dict[tuple, list[Finding]], unpublished: Collection[Key],
+             rounds: int, audited: dict[tuple, list[Finding]], unpublished: Collection[Key],
              preferred: Collection[Key] = frozenset()) -> tuple[set[Key] | None, set[Key]]:
     """The cheapest pattern the audit passes, or None and the last pattern tried (for the heuristic to repair:
     its few exposed cells cost less to mend greedily than more rounds of a growing integer program)."""
-    deadline = time.monotonic() + time_limit
     problem = PatternProblem({key: value for key, value in table.cells.items()
                               if key not in hidden and key not in shown_before and value > 0},
                              hidden, [[total, *parts] for total, parts in relations], preferred=preferred)
@@ -390,11 +390,8 @@ def _optimal(table: CountTable, hidden: set[Key], relations: list[tuple[Key, lis
         for member in (total, *parts):
             membership[member].append(i)
     pattern = set(hidden)
-    for _ in range(OPTIMAL_ROUNDS):
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            break
-        chosen = problem.solve(remaining)
+    for _ in range(rounds):
+        chosen = problem.solve()
         if chosen is None:
             break
         pattern = hidden | chosen

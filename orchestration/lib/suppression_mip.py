@@ -6,13 +6,17 @@ at least one more of the cells around it is hidden. The cost of hiding a cell gr
 (as with tau-ARGUS's log cost): fewer cells are hidden, and small ones rather than large totals.
 
 This is tau-ARGUS's optimal method in the shape of its cut loop, with the independent audit (``disclosure``)
-deciding what is exposed; ``disclosure.protect`` falls back to the greedy heuristic when the solver runs out of
-time.
+deciding what is exposed; ``disclosure.protect`` falls back to the greedy heuristic after its rounds of cuts.
+
+Each program is limited by its work (``NODE_LIMIT`` branch-and-bound nodes), not by time, so the pattern depends on
+the data alone and not on how fast or how busy the machine is. A time limit is kept only as a safety net far past
+any program measured; a program stopped by it is reported, since its pattern would then depend on the machine.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Collection, Hashable, Sequence
 from dataclasses import dataclass, field
 
@@ -21,6 +25,10 @@ import numpy as np
 from scipy.sparse import csc_matrix
 
 PREFERRED_SHARE = 0.5
+# Branch-and-bound nodes per program. The scale-1 extract's 102 programs took at most 7 (their time goes to the root
+# node's cuts and heuristics, up to 5.3 s): past this many, the best pattern found so far is taken.
+NODE_LIMIT = 1000
+SAFETY_TIME_LIMIT = 600.0  # seconds: never reached by a program measured; reached, it is reported
 DUAL_SIMPLEX, PRIMAL_SIMPLEX = 1, 4  # HiGHS's simplex_strategy values
 # a linear relation over variables: ({variable: coefficient}, lower bound, upper bound)
 Relation = tuple[dict[int, float], float, float]
@@ -65,6 +73,10 @@ def hiding_cost(value: float) -> float:
     return math.log(2.0 + value)
 
 
+class TimedOutPattern(UserWarning):
+    """A program stopped by the safety time limit, not by its work limit: the pattern depends on timing."""
+
+
 @dataclass
 class PatternProblem:
     """Which cells may be hidden, which must be, and the sums and cuts a pattern must satisfy."""
@@ -75,8 +87,9 @@ class PatternProblem:
     cuts: list[tuple[Hashable, list[Hashable]]] = field(default_factory=list)  # (exposed cell, one of these)
     preferred: Collection[Hashable] = frozenset()  # cells that cost less to hide (PREFERRED_SHARE of the cost)
 
-    def solve(self, time_limit: float) -> set[Hashable] | None:
-        """The cheapest set of cells to hide (besides ``hidden``), or None if none was found in time."""
+    def solve(self) -> set[Hashable] | None:
+        """The cheapest set of cells to hide (besides ``hidden``), or None if none was found within
+        ``NODE_LIMIT`` nodes (the best found within them, if not proven the cheapest)."""
         free = sorted(self.values, key=repr)
         if not free:
             return set()
@@ -102,11 +115,16 @@ class PatternProblem:
                 rows.append((candidates, 1.0, math.inf))
         costs = [hiding_cost(self.values[c]) * (PREFERRED_SHARE if c in self.preferred else 1.0) for c in free]
         highs = highs_model(len(free), rows, integer=True, cost=costs)
-        highs.setOptionValue("time_limit", float(time_limit))
+        highs.setOptionValue("mip_max_nodes", NODE_LIMIT)
+        highs.setOptionValue("time_limit", SAFETY_TIME_LIMIT)
         highs.setOptionValue("mip_rel_gap", 1e-3)
         highs.run()
+        if highs.getModelStatus() == highspy.HighsModelStatus.kTimeLimit:
+            warnings.warn(TimedOutPattern(f"a secondary suppression program ({len(free)} cells, {len(rows)} "
+                                          f"constraints) ran past {SAFETY_TIME_LIMIT:.0f} s: its pattern now "
+                                          f"depends on this machine's speed"), stacklevel=2)
         feasible = highs.getInfo().primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
         if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal and not feasible:
-            return None  # out of time without a pattern (an incumbent found in time is kept)
+            return None  # no pattern within the limit (the best found within it is kept)
         solution = highs.getSolution().col_value
         return {cell for cell, chosen in zip(free, solution, strict=True) if chosen > 0.5}
